@@ -1,0 +1,54 @@
+"""Ingest benchmark: documents per second and peak memory over a folder of news articles.
+
+    python bench/ingest_bbc.py ../shared/data/bbc-news [--repeat 3]
+
+Each repeat ingests the whole folder into a fresh store (the full per-document pipeline: decode,
+language, clean, segment, store), then once more into the same store to time a no-op re-run.
+Prints medians and the re-run ratio against the first run, both measured in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from storycheck.config import Settings
+from storycheck.pipeline import ingest
+from storycheck.store import Store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    settings = Settings()
+    rates, rerun_ratios, documents, skipped = [], [], 0, 0
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "story.db") as store:
+            start = time.perf_counter()
+            result = ingest([str(args.folder)], store, settings)
+            first = time.perf_counter() - start
+            start = time.perf_counter()
+            again = ingest([str(args.folder)], store, settings)
+            rerun = time.perf_counter() - start
+        assert again.added == again.updated == 0
+        documents, skipped = result.documents, len(result.errors)
+        rates.append(documents / first)
+        rerun_ratios.append(rerun / first)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"documents: {documents} stored, {skipped} skipped")
+    print(f"ingest: median {statistics.median(rates):.0f} documents/s over {args.repeat} runs "
+          f"(min {min(rates):.0f}, max {max(rates):.0f})")
+    print(f"no-op re-run: median {statistics.median(rerun_ratios):.2f}x the time of a first run")
+    print(f"peak memory: {peak_mb:.0f} MB (max RSS of this process)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The public entry points, shared by the CLI and Python callers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from storycheck.config import DEFAULT_SETTINGS, Settings
+from storycheck.export import story_json, write_json
+from storycheck.pipeline import Progress, RunResult, ingest
+from storycheck.report import write_report
+from storycheck.store import Store
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where ``analyze`` wrote its outputs, and what the run did."""
+
+    run: RunResult
+    database: Path
+    story: Path
+    report: Path
+
+
+def analyze(
+    inputs: Iterable[str | Path],
+    out: str | Path,
+    settings: Settings = DEFAULT_SETTINGS,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Read ``inputs`` (files, folders, globs, ``-``, URLs) into the story in ``out``.
+
+    Writes ``out/story.db``, ``out/story.json`` and ``out/report.html``. Inputs that cannot be
+    read are listed in the result and in story.json's ``errors``; they never stop the run.
+    """
+    out_dir = Path(out)
+    database = out_dir / "story.db"
+    with Store.open(database) as store:
+        run = ingest([str(i) for i in inputs], store, settings, progress)
+        story = story_json(store)
+    story_path = write_json(story, out_dir / "story.json")
+    report_path = write_report(story, out_dir / "report.html")
+    return Outcome(run, database, story_path, report_path)

@@ -1,0 +1,1 @@
+"""Turning inputs (files, archives, URLs) into raw documents."""

@@ -1,0 +1,81 @@
+"""Typed records that flow between stages.
+
+Records point into one text by character offsets (like spaCy's ``Doc``), so every later stage
+can cite exactly where something was said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Genre = Literal["report", "opinion", "republication", "aggregator", "rewrite", "unknown"]
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """Bytes of one would-be document, before any parsing.
+
+    ``where`` names it for humans (``path``, ``path:line``, ``path#record``, a URL); ``uri`` is
+    the path or URL stored with the document. ``fields`` carries metadata that the container
+    already gave (a JSON record's title, a WARC record's URL and content type).
+    """
+
+    where: str
+    uri: str
+    data: bytes
+    format: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Evidence about a document's origin found while cleaning it, kept after the text is cut.
+
+    ``start``/``end`` are offsets into the extracted text before cleaning; ``value`` is what the
+    signal names (an outlet, a list of reporters), or ``None``.
+    """
+
+    kind: str
+    text: str
+    value: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document's text, with offsets into that text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Document:
+    """One input document as stored: raw bytes, extracted metadata and cleaned text."""
+
+    id: str
+    uri: str
+    format: str
+    raw: bytes
+    extracted: str
+    text: str = ""
+    title: str | None = None
+    title_source: str | None = None
+    author: str | None = None
+    published: str | None = None
+    source: str | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    encoding: str | None = None
+    republished_from: str | None = None
+    genre: Genre = "unknown"
+    signals: list[Signal] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)

@@ -1,0 +1,199 @@
+"""The story store: one SQLite file per story, readable in any SQLite browser.
+
+This module owns the schema and every SQL statement. The schema version is SQLite's
+``user_version``; ``MIGRATIONS[n]`` takes a store from version n to n + 1, so old stores open in
+new releases. Each document is written in one transaction with its sentences and stage records,
+which is what makes a killed run resumable without duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storycheck.errors import StorycheckError
+from storycheck.records import Document, Sentence, Signal
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,            -- SHA-256 prefix of the raw bytes
+        uri TEXT NOT NULL,              -- path or URL it was read from
+        format TEXT NOT NULL,           -- text | markdown | html | json
+        raw BLOB NOT NULL,              -- the input exactly as read
+        extracted TEXT NOT NULL,        -- main text before cleaning
+        text TEXT NOT NULL,             -- cleaned text that every later stage reads
+        title TEXT, title_source TEXT, author TEXT, published TEXT,
+        source TEXT, site_name TEXT, canonical_url TEXT, language TEXT, encoding TEXT,
+        republished_from TEXT,
+        genre TEXT NOT NULL DEFAULT 'unknown',
+        signals TEXT NOT NULL DEFAULT '[]',   -- JSON list of cut boilerplate and other evidence
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE sentences (
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (document, idx)
+    );
+    CREATE TABLE stage_runs (
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        stage TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        input_hash TEXT NOT NULL,
+        done_at TEXT NOT NULL,
+        PRIMARY KEY (document, stage)
+    );
+    CREATE TABLE input_errors (
+        input TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_DOCUMENT_COLUMNS = (
+    "id",
+    "uri",
+    "format",
+    "raw",
+    "extracted",
+    "text",
+    "title",
+    "title_source",
+    "author",
+    "published",
+    "source",
+    "site_name",
+    "canonical_url",
+    "language",
+    "encoding",
+    "republished_from",
+    "genre",
+)
+
+
+class Store:
+    """Reads and writes one story database."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path) -> Iterator[Store]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            _migrate(connection)
+            yield cls(connection)
+        finally:
+            connection.close()
+
+    # Documents ---------------------------------------------------------------------------------
+
+    def stage_current(self, document: str, stage: str, version: int, input_hash: str) -> bool:
+        row = self._db.execute(
+            "SELECT version, input_hash FROM stage_runs WHERE document = ? AND stage = ?",
+            (document, stage),
+        ).fetchone()
+        return row is not None and tuple(row) == (version, input_hash)
+
+    def save(self, doc: Document, stages: dict[str, tuple[int, str]]) -> None:
+        """Write a document, its sentences and the stages that produced them, all or nothing."""
+        now = _now()
+        values = [getattr(doc, c) for c in _DOCUMENT_COLUMNS]
+        signals = json.dumps([s.to_json() for s in doc.signals], ensure_ascii=False)
+        with self._db:
+            self._db.execute(
+                f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}, signals, added_at) "
+                f"VALUES ({', '.join('?' * (len(values) + 2))}) "
+                "ON CONFLICT(id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in (*_DOCUMENT_COLUMNS[1:], "signals")),
+                (*values, signals, now),
+            )
+            self._db.execute("DELETE FROM sentences WHERE document = ?", (doc.id,))
+            self._db.executemany(
+                "INSERT INTO sentences (document, idx, start_char, end_char, text) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(doc.id, s.index, s.start, s.end, s.text) for s in doc.sentences],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO stage_runs (document, stage, version, input_hash, done_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(doc.id, name, v, h, now) for name, (v, h) in stages.items()],
+            )
+
+    def document(self, document_id: str) -> Document | None:
+        rows = self._documents("WHERE id = ?", (document_id,))
+        return rows[0] if rows else None
+
+    def documents(self) -> list[Document]:
+        """All documents in the order they were first added."""
+        return self._documents("ORDER BY rowid", ())
+
+    def count_documents(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def _documents(self, where: str, params: tuple[str, ...]) -> list[Document]:
+        cursor = self._db.execute(
+            f"SELECT {', '.join(_DOCUMENT_COLUMNS)}, signals FROM documents {where}", params
+        )
+        docs = []
+        for row in cursor.fetchall():
+            fields = dict(zip(_DOCUMENT_COLUMNS, row[:-1], strict=True))
+            doc = Document(**fields)
+            doc.signals = [Signal(**s) for s in json.loads(row[-1])]
+            doc.sentences = self.sentences(doc.id)
+            docs.append(doc)
+        return docs
+
+    def sentences(self, document_id: str) -> list[Sentence]:
+        rows = self._db.execute(
+            "SELECT idx, start_char, end_char, text FROM sentences WHERE document = ? ORDER BY idx",
+            (document_id,),
+        ).fetchall()
+        return [Sentence(*row) for row in rows]
+
+    # Input errors of the latest run ------------------------------------------------------------
+
+    def replace_errors(self, errors: list[tuple[str, str]]) -> None:
+        now = _now()
+        with self._db:
+            self._db.execute("DELETE FROM input_errors")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO input_errors (input, reason, at) VALUES (?, ?, ?)",
+                [(where, reason, now) for where, reason in errors],
+            )
+
+    def errors(self) -> list[tuple[str, str]]:
+        rows = self._db.execute("SELECT input, reason FROM input_errors ORDER BY rowid")
+        return [(str(a), str(b)) for a, b in rows.fetchall()]
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StorycheckError(
+            f"story.db has schema version {version}, newer than this storycheck "
+            f"({SCHEMA_VERSION}); upgrade storycheck"
+        )
+    for target in range(version, SCHEMA_VERSION):
+        # One script per step so that a migration and its version bump commit together.
+        connection.executescript(
+            f"BEGIN; {MIGRATIONS[target]} PRAGMA user_version = {target + 1}; COMMIT;"
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

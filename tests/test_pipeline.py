@@ -1,0 +1,101 @@
+"""Re-runs skip finished work, stage changes redo only what changed, and a killed run resumes."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from conftest import REPORT, settings
+
+from storycheck import pipeline
+from storycheck.pipeline import ingest
+from storycheck.store import SCHEMA_VERSION, Store
+
+
+def _corpus(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        body = REPORT.replace("14 ships", f"{i + 3} ships").replace("two dock", f"{i} dock")
+        (folder / f"doc{i:04}.txt").write_text(body * 3, encoding="utf-8")
+    return folder
+
+
+def test_rerun_is_idempotent(tmp_path):
+    folder = _corpus(tmp_path / "in", 5)
+    with Store.open(tmp_path / "story.db") as store:
+        first = ingest([str(folder)], store, settings())
+        second = ingest([str(folder)], store, settings())
+        assert (first.added, second.added, second.unchanged) == (5, 0, 5)
+        assert store.count_documents() == 5
+
+
+def test_changed_stage_version_reruns_only_that_stage(tmp_path, monkeypatch):
+    folder = _corpus(tmp_path / "in", 3)
+    calls: list[str] = []
+    with Store.open(tmp_path / "story.db") as store:
+        ingest([str(folder)], store, settings())
+        stages = tuple(
+            replace(s, version=s.version + 1, run=_counting(s.run, calls, s.name))
+            if s.name == "segment" else replace(s, run=_counting(s.run, calls, s.name))
+            for s in pipeline.STAGES
+        )
+        monkeypatch.setattr(pipeline, "STAGES", stages)
+        result = ingest([str(folder)], store, settings())
+    assert result.updated == 3
+    assert calls == ["segment"] * 3
+
+
+def _counting(run, calls: list[str], name: str):
+    def wrapped(doc, settings):
+        calls.append(name)
+        run(doc, settings)
+
+    return wrapped
+
+
+def test_schema_version_is_recorded(tmp_path):
+    with Store.open(tmp_path / "story.db"):
+        pass
+    db = sqlite3.connect(tmp_path / "story.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def _count(db_path: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(db.execute("SELECT count(*) FROM documents").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_run_resumes_without_duplicates(tmp_path):
+    n = 500
+    folder = _corpus(tmp_path / "in", n)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "storycheck", "analyze", str(folder), "--out", str(out), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _count(out / "story.db") < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    stored = _count(out / "story.db")
+    assert 20 <= stored < n, "the run was not killed half-way"
+
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    db = sqlite3.connect(out / "story.db")
+    assert db.execute("SELECT count(*), count(DISTINCT id) FROM documents").fetchone() == (n, n)
+    # Every document has every stage recorded and its sentences, none twice.
+    stages = len(pipeline.STAGES) + 1
+    assert db.execute("SELECT count(*) FROM stage_runs").fetchone()[0] == n * stages
+    per_doc = db.execute("SELECT count(*) FROM sentences GROUP BY document").fetchall()
+    assert {c for (c,) in per_doc} == {9}
