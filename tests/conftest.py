@@ -47,7 +47,7 @@ def settings(**changes: object) -> Settings:
     """Test settings: the defaults with ``changes`` applied."""
     from dataclasses import replace
 
-    return replace(Settings(), **changes)  # type: ignore[arg-type]
+    return replace(Settings(workers=1), **changes)  # type: ignore[arg-type]
 
 
 @pytest.fixture

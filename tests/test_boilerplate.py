@@ -32,6 +32,9 @@ BODY = (
         ("Ana Ruiz contributed to this report for Wire Weekly", "contributed_reporting", None,
          "unknown"),
         ("© 2026 Selwick Gazette. All rights reserved.", "copyright", None, "unknown"),
+        ("-ENDS-", "press_release_end", None, "unknown"),
+        ("Media enquiries: Port Press Office, press@port.example, 01632 960 000",
+         "media_contact", None, "unknown"),
     ],
 )
 def test_tails_are_cut_and_kept(tail, kind, origin, genre):

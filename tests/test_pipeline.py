@@ -99,3 +99,15 @@ def test_killed_run_resumes_without_duplicates(tmp_path):
     assert db.execute("SELECT count(*) FROM stage_runs").fetchone()[0] == n * stages
     per_doc = db.execute("SELECT count(*) FROM sentences GROUP BY document").fetchall()
     assert {c for (c,) in per_doc} == {9}
+
+
+def test_worker_processes_store_the_same_documents_in_input_order(tmp_path):
+    folder = _corpus(tmp_path / "in", 30)
+    (folder / "bad.txt").write_bytes(b"\x00\x01binary")
+    stored = {}
+    for workers in (1, 2):
+        with Store.open(tmp_path / f"w{workers}.db") as store:
+            result = ingest([str(folder)], store, settings(workers=workers))
+            assert result.added == 30 and [e.where for e in result.errors] == [str(folder / "bad.txt")]
+            stored[workers] = [(d.id, d.text, d.sentences) for d in store.documents()]
+    assert stored[1] == stored[2]

@@ -20,6 +20,8 @@ class Settings:
     fetch_timeout_s: float = 20.0
     max_redirects: int = 5
     user_agent: str = "storycheck/0.1 (+offline news verification)"
+    # Processes for the per-document stages; 0 means one per CPU core.
+    workers: int = 0
     # Author named in ClaimReview output.
     reviewer: str = "storycheck"
 

@@ -15,9 +15,13 @@ class InputError(StorycheckError):
     """
 
     def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
+        # Both go to Exception's args so the error pickles across worker processes.
+        super().__init__(where, reason)
         self.where = where
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
 
 
 class MissingResourceError(StorycheckError):

@@ -16,6 +16,7 @@ def document_json(doc: Document) -> dict[str, Any]:
     return {
         "id": doc.id,
         "uri": doc.uri,
+        "input": doc.input,
         "format": doc.format,
         "source": doc.source,
         "site_name": doc.site_name,

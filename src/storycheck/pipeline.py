@@ -9,9 +9,12 @@ stopped: every document is committed whole, with its stage records, or not at al
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from storycheck import language, segment
 from storycheck.config import Settings
@@ -21,6 +24,8 @@ from storycheck.records import Document, RawInput
 from storycheck.repair import boilerplate
 from storycheck.store import Store
 
+# Jobs queued per worker process: enough to keep each busy, few enough to bound memory.
+_IN_FLIGHT_PER_WORKER = 8
 # Longest title made from a first sentence when the input gives no title.
 _FALLBACK_TITLE_CHARS = 100
 
@@ -103,6 +108,26 @@ class RunResult:
 
 # progress(inputs_done, inputs_total, documents_so_far)
 Progress = Callable[[int, int, int], None]
+StageRuns = dict[str, tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One raw input with what the store already holds for it; crosses to a worker process."""
+
+    spec: int
+    raw: RawInput
+    stored: Document | None
+    runs: StageRuns
+
+
+@dataclass(frozen=True)
+class _Done:
+    spec: int
+    doc: Document | None
+    runs: StageRuns
+    is_new: bool
+    error: InputError | None = None
 
 
 def ingest(
@@ -110,62 +135,91 @@ def ingest(
 ) -> RunResult:
     """Read every input into the store and bring every stage of every document up to date.
 
-    ``progress`` is called after each input (a file, URL or stdin; a JSONL or WARC file is one).
+    Documents are processed by ``settings.workers`` processes and saved by this one, in input
+    order, each in its own transaction. ``progress`` is called as each input (a file, URL or
+    stdin; a JSONL or WARC file counts as one) is finished.
     """
     result = RunResult()
     expanded = list(sources.expand(specs))
-    for done, spec in enumerate(expanded, start=1):
-        if isinstance(spec, InputError):
-            result.errors.append(spec)
-            continue
-        for item in sources.read(spec, settings):
-            if isinstance(item, InputError):
-                result.errors.append(item)
-                continue
-            try:
-                _process(item, store, settings, result)
-            except InputError as err:
-                result.errors.append(err)
-        if progress is not None:
-            progress(done, len(expanded), result.documents)
+    reported = 0
+    for done in _run_jobs(_jobs(expanded, store, settings, result), settings):
+        if done.error is not None:
+            result.errors.append(done.error)
+        elif done.doc is None:
+            result.unchanged += 1
+        else:
+            store.save(done.doc, done.runs)
+            result.added += done.is_new
+            result.updated += not done.is_new
+        if progress is not None and done.spec > reported:
+            reported = done.spec
+            progress(reported, len(expanded), result.documents)
+    if progress is not None:
+        progress(len(expanded), len(expanded), result.documents)
     store.replace_errors([(e.where, e.reason) for e in result.errors])
     return result
 
 
-def _process(raw: RawInput, store: Store, settings: Settings, result: RunResult) -> None:
-    doc_id = extract.content_id(raw.data)
-    extract_key = _hash(f"{doc_id}\0{raw.format}")
-    stored = store.document(doc_id)
-    if stored is not None and store.stage_current(doc_id, "extract", EXTRACT_VERSION, extract_key):
-        doc = stored
-    else:
-        if len(raw.data) > settings.max_document_bytes:
-            raise InputError(raw.where, "larger than the document size limit (see --max-bytes)")
-        doc = extract.to_document(raw)
-    ran: dict[str, tuple[int, str]] = {"extract": (EXTRACT_VERSION, extract_key)}
-    changed = doc is not stored
-    for stage in STAGES:
-        key = _hash(stage.reads(doc))
-        if changed or not store.stage_current(doc.id, stage.name, stage.version, key):
-            try:
-                stage.run(doc, settings)
-            except InputError as err:
-                raise InputError(raw.where, err.reason) from err
-            changed = True
-        ran[stage.name] = (stage.version, key)
-    if not changed:
-        result.unchanged += 1
+def _jobs(
+    expanded: list[str | InputError], store: Store, settings: Settings, result: RunResult
+) -> Iterator[_Job | _Done]:
+    """Jobs for the workers; inputs that failed to read pass through as finished with an error."""
+    for index, spec in enumerate(expanded, start=1):
+        if isinstance(spec, InputError):
+            yield _Done(index, None, {}, False, spec)
+            continue
+        for item in sources.read(spec, settings):
+            if isinstance(item, InputError):
+                yield _Done(index, None, {}, False, item)
+                continue
+            doc_id = extract.content_id(item.data)
+            yield _Job(index, item, store.document(doc_id), store.stage_runs(doc_id))
+
+
+def _run_jobs(jobs: Iterator[_Job | _Done], settings: Settings) -> Iterator[_Done]:
+    """Results in input order. A bounded window of jobs is in flight, so a crawl of millions of
+    records never sits in memory at once."""
+    workers = settings.workers or os.cpu_count() or 1
+    if workers == 1:
+        for job in jobs:
+            yield job if isinstance(job, _Done) else _update(job, settings)
         return
-    store.save(doc, ran)
-    if stored is None:
-        result.added += 1
-    else:
-        result.updated += 1
+    window: deque[Future[_Done] | _Done] = deque()
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for job in jobs:
+            window.append(job if isinstance(job, _Done) else pool.submit(_update, job, settings))
+            if len(window) >= _IN_FLIGHT_PER_WORKER * workers:
+                yield _result(window.popleft())
+        while window:
+            yield _result(window.popleft())
+
+
+def _result(item: Future[_Done] | _Done) -> _Done:
+    return item.result() if isinstance(item, Future) else item
+
+
+def _update(job: _Job, settings: Settings) -> _Done:
+    """Bring one document up to date; ``doc`` is ``None`` in the result when nothing changed."""
+    raw, stored = job.raw, job.stored
+    extract_key = _hash(f"{extract.content_id(raw.data)}\0{raw.format}")
+    runs: StageRuns = {"extract": (EXTRACT_VERSION, extract_key)}
+    try:
+        if stored is not None and job.runs.get("extract") == runs["extract"]:
+            doc = stored
+        else:
+            doc = extract.to_document(raw)
+        changed = doc is not stored
+        for stage in STAGES:
+            key = _hash(stage.reads(doc))
+            if changed or job.runs.get(stage.name) != (stage.version, key):
+                stage.run(doc, settings)
+                changed = True
+            runs[stage.name] = (stage.version, key)
+    except InputError as err:
+        return _Done(job.spec, None, {}, False, InputError(raw.where, err.reason))
+    return _Done(job.spec, doc if changed else None, runs, stored is None)
 
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def story_db(out_dir: Path) -> Path:
-    return out_dir / "story.db"

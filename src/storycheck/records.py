@@ -58,10 +58,15 @@ class Sentence:
 
 @dataclass
 class Document:
-    """One input document as stored: raw bytes, extracted metadata and cleaned text."""
+    """One input document as stored: raw bytes, extracted metadata and cleaned text.
+
+    ``uri`` is the document's own address (its URL when known, else its path); ``input`` is where
+    this run read it (``crawl.jsonl:12``, ``crawl.warc#3 (url)``), for finding it again.
+    """
 
     id: str
     uri: str
+    input: str
     format: str
     raw: bytes
     extracted: str

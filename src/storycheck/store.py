@@ -22,7 +22,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE documents (
         id TEXT PRIMARY KEY,            -- SHA-256 prefix of the raw bytes
-        uri TEXT NOT NULL,              -- path or URL it was read from
+        uri TEXT NOT NULL,              -- its URL when known, else the path it was read from
+        input TEXT NOT NULL,            -- where it was read: path, path:line, path#record
         format TEXT NOT NULL,           -- text | markdown | html | json
         raw BLOB NOT NULL,              -- the input exactly as read
         extracted TEXT NOT NULL,        -- main text before cleaning
@@ -62,6 +63,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _DOCUMENT_COLUMNS = (
     "id",
     "uri",
+    "input",
     "format",
     "raw",
     "extracted",
@@ -102,12 +104,12 @@ class Store:
 
     # Documents ---------------------------------------------------------------------------------
 
-    def stage_current(self, document: str, stage: str, version: int, input_hash: str) -> bool:
-        row = self._db.execute(
-            "SELECT version, input_hash FROM stage_runs WHERE document = ? AND stage = ?",
-            (document, stage),
-        ).fetchone()
-        return row is not None and tuple(row) == (version, input_hash)
+    def stage_runs(self, document: str) -> dict[str, tuple[int, str]]:
+        """Each stage that has run on ``document``: its version and the hash of its input."""
+        rows = self._db.execute(
+            "SELECT stage, version, input_hash FROM stage_runs WHERE document = ?", (document,)
+        ).fetchall()
+        return {stage: (int(version), str(key)) for stage, version, key in rows}
 
     def save(self, doc: Document, stages: dict[str, tuple[int, str]]) -> None:
         """Write a document, its sentences and the stages that produced them, all or nothing."""

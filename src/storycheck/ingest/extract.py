@@ -67,6 +67,7 @@ def to_document(raw: RawInput) -> Document:
     return Document(
         id=content_id(raw.data),
         uri=raw.uri,
+        input=raw.where,
         format=raw.format,
         raw=raw.data,
         extracted=found.text,

@@ -97,6 +97,14 @@ MARKERS: tuple[Marker, ...] = (
         False,
         True,
     ),
+    # Press releases end with "Ends" and a contact line for journalists.
+    Marker("press_release_end", _rx(r"^\s*[-–—#*]*\s*ends\s*[-–—#*]*\s*$"), False, True),
+    Marker(
+        "media_contact",
+        _rx(r"^\s*(?:media|press)\s+(?:enquiries|inquiries|contacts?)\b.{0,300}$"),
+        False,
+        True,
+    ),
     Marker(
         "copyright",
         _rx(

@@ -1,0 +1,1 @@
+"""Repair: undo what happened to a text on its way to us (boilerplate, spinning, bad encoding)."""
