@@ -8,7 +8,7 @@ from pathlib import Path
 
 from storycheck.config import DEFAULT_SETTINGS, Settings
 from storycheck.export import story_json, write_json
-from storycheck.pipeline import Progress, RunResult, ingest
+from storycheck.pipeline import Progress, RunResult, cross_document, ingest
 from storycheck.report import write_report
 from storycheck.store import Store
 
@@ -38,6 +38,7 @@ def analyze(
     database = out_dir / "story.db"
     with Store.open(database) as store:
         run = ingest([str(i) for i in inputs], store, settings, progress)
+        cross_document(store)
         story = story_json(store)
     story_path = write_json(story, out_dir / "story.json")
     report_path = write_report(story, out_dir / "report.html")

@@ -12,7 +12,9 @@ from storycheck.records import Document
 from storycheck.store import Store
 
 
-def document_json(doc: Document) -> dict[str, Any]:
+def document_json(
+    doc: Document, origin: str | None, profile: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
         "id": doc.id,
         "uri": doc.uri,
@@ -28,7 +30,9 @@ def document_json(doc: Document) -> dict[str, Any]:
         "encoding": doc.encoding,
         "canonical_url": doc.canonical_url,
         "genre": doc.genre,
+        "profile": profile,
         "republished_from": doc.republished_from,
+        "origin": origin,
         "spin": None,
         "signals": [s.to_json() for s in doc.signals],
         "text": doc.text,
@@ -41,10 +45,13 @@ def document_json(doc: Document) -> dict[str, Any]:
 
 def story_json(store: Store) -> dict[str, Any]:
     """The whole story as one JSON-ready dict."""
+    docs = store.documents()
+    extras = store.document_extras()
     return {
         "storycheck_version": __version__,
         "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "documents": [document_json(d) for d in store.documents()],
+        "documents": [document_json(d, *extras.get(d.id, (None, None))) for d in docs],
+        "derivations": store.derivations(),
         "errors": [{"input": where, "reason": reason} for where, reason in store.errors()],
     }
 

@@ -9,6 +9,7 @@ stopped: every document is committed whole, with its stage records, or not at al
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 from collections import deque
@@ -16,10 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from storycheck import language, segment
+from storycheck import language, provenance, segment
 from storycheck.config import Settings
 from storycheck.errors import InputError
 from storycheck.ingest import extract, sources
+from storycheck.provenance.profile import profile
 from storycheck.records import Document, RawInput
 from storycheck.repair import boilerplate
 from storycheck.store import Store
@@ -223,3 +225,38 @@ def _update(job: _Job, settings: Settings) -> _Done:
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+# Cross-document stages ----------------------------------------------------------------------
+
+PROVENANCE_VERSION = 1
+
+
+def cross_document(store: Store) -> bool:
+    """Find derivations and profile every document; ``False`` when the inputs were unchanged.
+
+    Reads every document, so it runs once after all per-document stages; its input hash covers
+    each field provenance reads, so adding, removing or re-cleaning any document reruns it.
+    """
+    docs = store.documents()
+    key = _hash(
+        json.dumps(
+            [
+                (d.id, _hash(d.text), d.published, d.site_name, d.source, d.republished_from,
+                 [s.kind for s in d.signals], d.spun, d.spin_score)
+                for d in docs
+            ]
+        )
+    )  # fmt: skip
+    if store.corpus_stage_current("provenance", PROVENANCE_VERSION, key):
+        return False
+    found = provenance.find_derivations(docs)
+    derived_as = {e.target: e.kind for e in found.derivations if e.kind in provenance.COPY_KINDS}
+    documents = {}
+    for doc in docs:
+        profiled = profile(doc, derived_as.get(doc.id))
+        summary = {"reason": profiled.reason, "signals": profiled.signals}
+        documents[doc.id] = (found.origins.get(doc.id, doc.id), profiled.genre, summary)
+    rows = [provenance.derivation_json(e) for e in found.derivations]
+    store.save_provenance(rows, documents, ("provenance", PROVENANCE_VERSION, key))
+    return True

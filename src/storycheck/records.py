@@ -82,5 +82,7 @@ class Document:
     encoding: str | None = None
     republished_from: str | None = None
     genre: Genre = "unknown"
+    spin_score: float | None = None
+    spun: bool = False
     signals: list[Signal] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)

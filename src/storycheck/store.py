@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from storycheck.errors import StorycheckError
 from storycheck.records import Document, Sentence, Signal
@@ -33,7 +34,30 @@ MIGRATIONS: tuple[str, ...] = (
         republished_from TEXT,
         genre TEXT NOT NULL DEFAULT 'unknown',
         signals TEXT NOT NULL DEFAULT '[]',   -- JSON list of cut boilerplate and other evidence
+        spin_score REAL,
+        spun INTEGER NOT NULL DEFAULT 0,
+        origin TEXT,                    -- the document this one's story started from
+        profile TEXT,                   -- JSON: why the genre, and the signals behind it
         added_at TEXT NOT NULL
+    );
+    CREATE TABLE derivations (
+        source TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        target TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,             -- copy | republication | spun_copy | rewrite | quotation
+        score REAL NOT NULL,            -- share of the target the source accounts for
+        source_coverage REAL NOT NULL,
+        target_coverage REAL NOT NULL,
+        identity REAL NOT NULL,
+        word_order REAL NOT NULL,
+        direction TEXT NOT NULL,        -- the evidence that decided which came first
+        shared TEXT NOT NULL,           -- JSON list of aligned passages (character offsets)
+        PRIMARY KEY (source, target)
+    );
+    CREATE TABLE corpus_runs (
+        stage TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        input_hash TEXT NOT NULL,
+        done_at TEXT NOT NULL
     );
     CREATE TABLE sentences (
         document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -79,6 +103,8 @@ _DOCUMENT_COLUMNS = (
     "encoding",
     "republished_from",
     "genre",
+    "spin_score",
+    "spun",
 )
 
 
@@ -154,6 +180,7 @@ class Store:
         docs = []
         for row in cursor.fetchall():
             fields = dict(zip(_DOCUMENT_COLUMNS, row[:-1], strict=True))
+            fields["spun"] = bool(fields["spun"])
             doc = Document(**fields)
             doc.signals = [Signal(**s) for s in json.loads(row[-1])]
             doc.sentences = self.sentences(doc.id)
@@ -166,6 +193,66 @@ class Store:
             (document_id,),
         ).fetchall()
         return [Sentence(*row) for row in rows]
+
+    # Cross-document stages ---------------------------------------------------------------------
+
+    def corpus_stage_current(self, stage: str, version: int, input_hash: str) -> bool:
+        row = self._db.execute(
+            "SELECT version, input_hash FROM corpus_runs WHERE stage = ?", (stage,)
+        ).fetchone()
+        return row is not None and (int(row[0]), str(row[1])) == (version, input_hash)
+
+    def save_provenance(
+        self,
+        derivations: list[dict[str, Any]],
+        documents: dict[str, tuple[str, str, dict[str, Any]]],
+        stage: tuple[str, int, str],
+    ) -> None:
+        """Replace all derivations, and set each document's (origin, genre, profile)."""
+        with self._db:
+            self._db.execute("DELETE FROM derivations")
+            self._db.executemany(
+                "INSERT INTO derivations (source, target, kind, score, source_coverage, "
+                "target_coverage, identity, word_order, direction, shared) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d["source"], d["target"], d["kind"], d["score"], d["source_coverage"],
+                        d["target_coverage"], d["identity"], d["order"], d["direction"],
+                        json.dumps(d["shared"]),
+                    )
+                    for d in derivations
+                ],
+            )  # fmt: skip
+            self._db.executemany(
+                "UPDATE documents SET origin = ?, genre = ?, profile = ? WHERE id = ?",
+                [
+                    (origin, genre, json.dumps(profile, ensure_ascii=False), doc_id)
+                    for doc_id, (origin, genre, profile) in documents.items()
+                ],
+            )
+            self._record_corpus_stage(*stage)
+
+    def _record_corpus_stage(self, stage: str, version: int, input_hash: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO corpus_runs (stage, version, input_hash, done_at) "
+            "VALUES (?, ?, ?, ?)",
+            (stage, version, input_hash, _now()),
+        )
+
+    def derivations(self) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT source, target, kind, score, source_coverage, target_coverage, identity, "
+            "word_order, direction, shared FROM derivations ORDER BY rowid"
+        ).fetchall()
+        keys = ("source", "target", "kind", "score", "source_coverage", "target_coverage",
+                "identity", "order", "direction")  # fmt: skip
+        return [dict(zip(keys, row[:-1], strict=True), shared=json.loads(row[-1])) for row in rows]
+
+    def document_extras(self) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
+        """Each document's origin and profile, written by the provenance stage."""
+        rows = self._db.execute("SELECT id, origin, profile FROM documents").fetchall()
+        return {i: (o, json.loads(p) if p else None) for i, o, p in rows}
 
     # Input errors of the latest run ------------------------------------------------------------
 

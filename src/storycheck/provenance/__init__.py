@@ -1,0 +1,153 @@
+"""Provenance: which documents derive from which, how, and which share an origin.
+
+``find_derivations`` runs the whole judgement: candidate pairs from an exact shingle index,
+sentence alignment of each candidate, direction and kind from the documents' own evidence, and
+one source per derived document, so that copies of a copy point at the original rather than at
+each other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from storycheck.provenance import rules
+from storycheck.provenance.align import Alignment, align
+from storycheck.provenance.candidates import candidate_pairs
+from storycheck.provenance.decide import direct, kind
+from storycheck.provenance.features import features
+from storycheck.records import Document
+
+# Kinds that pass a whole story on: the target shares the source's origin.
+COPY_KINDS = frozenset({"copy", "republication", "spun_copy", "rewrite"})
+
+
+@dataclass(frozen=True)
+class SharedPassage:
+    source_start: int
+    source_end: int
+    target_start: int
+    target_end: int
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """``target`` derives from ``source`` by ``kind``; ``score`` is the share of the target the
+    source accounts for."""
+
+    source: str
+    target: str
+    kind: str
+    score: float
+    source_coverage: float
+    target_coverage: float
+    identity: float
+    order: float
+    direction: str
+    shared: tuple[SharedPassage, ...]
+
+
+@dataclass
+class Provenance:
+    derivations: list[Derivation]
+    origins: dict[str, str] = field(default_factory=dict)  # document id -> origin document id
+
+    def independent_sources(self, documents: Sequence[str]) -> int:
+        """Distinct origins among ``documents``: copies of one report count once."""
+        return len({self.origins.get(d, d) for d in documents})
+
+
+def derivation_json(edge: Derivation) -> dict[str, Any]:
+    """A derivation as story.json and the store carry it."""
+    return asdict(edge) | {"shared": [asdict(p) for p in edge.shared]}
+
+
+def find_derivations(docs: Sequence[Document]) -> Provenance:
+    feats = [features(d) for d in docs]
+    edges: list[Derivation] = []
+    for i, j, _ in candidate_pairs(feats):
+        alignment = align(feats[i], feats[j])
+        if len(alignment.matches) >= rules.MIN_MATCHED_SENTENCES:
+            edge = _derivation(docs[i], docs[j], alignment)
+            if edge is not None:
+                edges.append(edge)
+    chosen = _one_source_each(edges, docs)
+    return Provenance(chosen, _origins(chosen, docs))
+
+
+def _derivation(a: Document, b: Document, alignment: Alignment) -> Derivation | None:
+    direction = direct(a, b, alignment)
+    reuse = kind(direction, alignment)
+    if reuse is None:
+        return None
+    forward = direction.source is a
+    shared = tuple(
+        SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end)
+        if forward
+        else SharedPassage(p.b_start, p.b_end, p.a_start, p.a_end)
+        for p in alignment.passages
+    )
+    return Derivation(
+        source=direction.source.id,
+        target=direction.target.id,
+        kind=reuse,
+        score=round(direction.target_coverage, 4),
+        source_coverage=round(direction.source_coverage, 4),
+        target_coverage=round(direction.target_coverage, 4),
+        identity=round(alignment.identity, 4),
+        order=round(alignment.order, 4),
+        direction=direction.reason,
+        shared=shared,
+    )
+
+
+def _one_source_each(edges: list[Derivation], docs: Sequence[Document]) -> list[Derivation]:
+    """For each target keep the best source: the one that accounts for most of it, preferring
+    documents that are not derived themselves, then the earliest. A quotation may quote several
+    sources; each further one is kept when it accounts for a passage no earlier one did."""
+    published = {d.id: d.published or "\uffff" for d in docs}
+    derived = {e.target for e in edges}
+    by_target: dict[str, list[Derivation]] = defaultdict(list)
+    for edge in edges:
+        by_target[edge.target].append(edge)
+    chosen: list[Derivation] = []
+    for target_edges in by_target.values():
+        target_edges.sort(
+            key=lambda e: (
+                -round(e.target_coverage, 1),
+                e.source in derived,
+                published[e.source],
+                -e.identity,
+            )
+        )
+        best = target_edges[0]
+        chosen.append(best)
+        if best.kind != "quotation":
+            continue
+        covered = [(p.target_start, p.target_end) for p in best.shared]
+        for edge in target_edges[1:]:
+            spans = [(p.target_start, p.target_end) for p in edge.shared]
+            new = [s for s in spans if not any(_overlaps(s, c) for c in covered)]
+            if edge.kind == "quotation" and new:
+                chosen.append(edge)
+                covered.extend(new)
+    return sorted(chosen, key=lambda e: (e.source, e.target))
+
+
+def _overlaps(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    return x[0] < y[1] and y[0] < x[1]
+
+
+def _origins(edges: list[Derivation], docs: Sequence[Document]) -> dict[str, str]:
+    """Follow copy-kind edges back to the document each story started from."""
+    parent = {e.target: e.source for e in edges if e.kind in COPY_KINDS}
+    origins = {}
+    for doc in docs:
+        node, seen = doc.id, {doc.id}
+        while node in parent and parent[node] not in seen:
+            node = parent[node]
+            seen.add(node)
+        origins[doc.id] = node
+    return origins

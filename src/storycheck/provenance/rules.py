@@ -1,0 +1,38 @@
+"""Every threshold of the provenance judgements, in one place, with what set it.
+
+Values were calibrated on the synthetic benchmark built by ``bench/provenance_corpus.py`` from
+the bbc-news articles (see docs/provenance.md for the figures), and checked on the demo story.
+"""
+
+from __future__ import annotations
+
+# Candidates ----------------------------------------------------------------------------------
+# A 3-gram found in more documents than this is boilerplate ("said in a statement"), not reuse.
+MAX_SHINGLE_DOCS = 200
+# A pair is aligned only when it shares this many 3-grams, and they make up this share of the
+# smaller document's 3-grams. Raw spun copies keep about 30% of their original's 3-grams;
+# unrelated articles on the same topic share about 1%.
+MIN_SHARED_SHINGLES = 6
+MIN_SHINGLE_CONTAINMENT = 0.05
+
+# Sentence alignment --------------------------------------------------------------------------
+# Two sentences match when this share of the shorter one's word bigrams is shared. Spun
+# sentences keep about 45% of their bigrams, unrelated sentences about 5%.
+SENTENCE_MATCH = 0.25
+# Sentences with fewer words than this are too generic to count as evidence of reuse.
+MIN_SENTENCE_WORDS = 5
+
+# Pair decisions ------------------------------------------------------------------------------
+# A derivation needs this many matched sentences.
+MIN_MATCHED_SENTENCES = 2
+# A target this much covered by its source is a copy of some kind; below, it may quote it.
+COPY_COVERAGE = 0.75
+# A quotation repeats words verbatim: at least this long a run of identical words. Independent
+# reports of one event share phrases of up to about nine words (demo story, 01 and 02).
+QUOTE_MIN_RUN = 12
+# Verbatim: matched sentences this identical (token sequence ratio) and in this order.
+VERBATIM_IDENTITY = 0.97
+VERBATIM_ORDER = 0.95
+# Spun: order kept but words swapped, so identity falls well below a light edit's.
+SPUN_MAX_IDENTITY = 0.88
+SPUN_MIN_ORDER = 0.9
