@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import HTML_PAGE, REPORT, settings
 
+from conftest import HTML_PAGE, REPORT, settings
 from storycheck.pipeline import ingest
 from storycheck.store import Store
 
@@ -38,10 +38,16 @@ def _only_reason(errors: dict[str, str], path: Path | str) -> str:
         ("string.json", b'"just a string"', "expected a JSON object"),
         ("short.txt", b"Home  News", "no document text found (2 words)"),
         ("nobody.json", b'{"title": "only a title"}', "no text field"),
-        ("broken.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nshort",
-         "malformed WARC"),
-        ("empty-page.html", b"<html><head><title>x</title></head><body><nav>Home</nav></body>"
-         b"</html>", "no document text found"),
+        (
+            "broken.warc",
+            b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nshort",
+            "malformed WARC",
+        ),
+        (
+            "empty-page.html",
+            b"<html><head><title>x</title></head><body><nav>Home</nav></body></html>",
+            "no document text found",
+        ),
     ],
 )
 def test_bad_file_is_reported_and_skipped(write, store, name, content, expected):
@@ -66,8 +72,11 @@ def test_size_limit_is_settable(write, store):
 
 
 def test_non_english_is_skipped_with_its_language(write, store):
-    german = write("de.txt", "Am Dienstag ist im Hafen von Selwick ein Containerkran eingestürzt. "
-                   "Zwei Hafenarbeiter wurden verletzt und ins Krankenhaus gebracht.")
+    german = write(
+        "de.txt",
+        "Am Dienstag ist im Hafen von Selwick ein Containerkran eingestürzt. "
+        "Zwei Hafenarbeiter wurden verletzt und ins Krankenhaus gebracht.",
+    )
     reason = _only_reason(_errors(store, german), german)
     assert "language is 'de'" in reason and "--lang" in reason
     assert _errors(store, german, languages=("en", "de")) == {}
@@ -77,7 +86,10 @@ def test_missing_and_unmatched_paths(store, tmp_path):
     missing = tmp_path / "nope.txt"
     pattern = str(tmp_path / "*.nothing")
     errors = _errors(store, missing, pattern)
-    assert errors == {str(missing): "no such file or folder", pattern: "no file matches this pattern"}
+    assert errors == {
+        str(missing): "no such file or folder",
+        pattern: "no file matches this pattern",
+    }
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux /proc")
@@ -107,9 +119,14 @@ def test_bad_records_in_a_warc_keep_the_good_ones(write, store):
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=False)
     headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-    writer.write_record(writer.create_warc_record(
-        "https://selwickgazette.example/a", "response", payload=io.BytesIO(HTML_PAGE.encode()),
-        http_headers=headers))
+    writer.write_record(
+        writer.create_warc_record(
+            "https://selwickgazette.example/a",
+            "response",
+            payload=io.BytesIO(HTML_PAGE.encode()),
+            http_headers=headers,
+        )
+    )
     truncated = buffer.getvalue() + b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 5000\r\n"
     path = write("half.warc", truncated)
     errors = _errors(store, path)

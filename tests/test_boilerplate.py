@@ -15,26 +15,54 @@ BODY = (
 @pytest.mark.parametrize(
     ("tail", "kind", "origin", "genre"),
     [
-        ("Read Full Article at Selwick Gazette.", "read_full_article", "Selwick Gazette",
-         "republication"),
-        ("Read the full story at https://www.quaydaily.example/news/123", "read_full_article",
-         "quaydaily.example", "republication"),
-        ("This article originally appeared on Harbour News.", "originally_appeared",
-         "Harbour News", "republication"),
-        ("The post Crane inquiry opens appeared first on Dockside Weekly.", "appeared_first",
-         "Dockside Weekly", "republication"),
-        ("This article is republished from The Quay under a Creative Commons license.",
-         "republished", "The Quay", "republication"),
+        (
+            "Read Full Article at Selwick Gazette.",
+            "read_full_article",
+            "Selwick Gazette",
+            "republication",
+        ),
+        (
+            "Read the full story at https://www.quaydaily.example/news/123",
+            "read_full_article",
+            "quaydaily.example",
+            "republication",
+        ),
+        (
+            "This article originally appeared on Harbour News.",
+            "originally_appeared",
+            "Harbour News",
+            "republication",
+        ),
+        (
+            "The post Crane inquiry opens appeared first on Dockside Weekly.",
+            "appeared_first",
+            "Dockside Weekly",
+            "republication",
+        ),
+        (
+            "This article is republished from The Quay under a Creative Commons license.",
+            "republished",
+            "The Quay",
+            "republication",
+        ),
         ("Source link", "source_link", None, "aggregator"),
         ("Source: Selwick Gazette", "source_credit", "Selwick Gazette", "republication"),
         ("Additional reporting by Ana Ruiz and Tom Bell", "additional_reporting", None, "unknown"),
         ("Reporting by Ana Ruiz; Editing by Tom Bell", "additional_reporting", None, "unknown"),
-        ("Ana Ruiz contributed to this report for Wire Weekly", "contributed_reporting", None,
-         "unknown"),
+        (
+            "Ana Ruiz contributed to this report for Wire Weekly",
+            "contributed_reporting",
+            None,
+            "unknown",
+        ),
         ("© 2026 Selwick Gazette. All rights reserved.", "copyright", None, "unknown"),
         ("-ENDS-", "press_release_end", None, "unknown"),
-        ("Media enquiries: Port Press Office, press@port.example, 01632 960 000",
-         "media_contact", None, "unknown"),
+        (
+            "Media enquiries: Port Press Office, press@port.example, 01632 960 000",
+            "media_contact",
+            None,
+            "unknown",
+        ),
     ],
 )
 def test_tails_are_cut_and_kept(tail, kind, origin, genre):
@@ -65,7 +93,11 @@ def test_aggregator_teaser_and_repeated_title():
     result = clean(text, None)
     assert result.title == title and result.title_source == "headline"
     assert result.text == BODY
-    assert [s.kind for s in result.signals] == ["read_full_article", "repeated_title", "source_link"]
+    assert [s.kind for s in result.signals] == [
+        "read_full_article",
+        "repeated_title",
+        "source_link",
+    ]
     assert result.republished_from == "Quay Daily"
     assert result.genre == "republication"
 

@@ -7,9 +7,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import HTML_PAGE, REPORT
 from typer.testing import CliRunner
 
+from conftest import HTML_PAGE, REPORT
 from storycheck.cli import app
 
 runner = CliRunner()
@@ -34,8 +34,7 @@ def test_analyze_writes_outputs_and_reports_skips(write, tmp_path):
     assert "2 documents (2 new" in result.stderr
     assert f"report: {out / 'report.html'}" in result.stdout
     story = json.loads((out / "story.json").read_text())
-    assert {d["title"] for d in story["documents"]} == {
-        "Harbour crane collapses at Port Selwick"}
+    assert {d["title"] for d in story["documents"]} == {"Harbour crane collapses at Port Selwick"}
     assert len(story["documents"]) == 2
     assert story["errors"] == [{"input": str(bad), "reason": story["errors"][0]["reason"]}]
     assert (out / "story.db").exists()
@@ -44,8 +43,9 @@ def test_analyze_writes_outputs_and_reports_skips(write, tmp_path):
 
 
 def test_quiet_prints_only_paths_and_errors(write, tmp_path):
-    result = runner.invoke(app, ["analyze", str(write("a.txt", REPORT)), "-o",
-                                 str(tmp_path / "o"), "--quiet"])
+    result = runner.invoke(
+        app, ["analyze", str(write("a.txt", REPORT)), "-o", str(tmp_path / "o"), "--quiet"]
+    )
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.startswith("report: ")

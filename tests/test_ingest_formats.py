@@ -8,10 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from conftest import HTML_PAGE, REPORT, jsonl, settings
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from conftest import HTML_PAGE, REPORT, jsonl, settings
 from storycheck.pipeline import ingest
 from storycheck.store import Store
 
@@ -39,7 +39,10 @@ def test_text_without_headline_gets_first_sentence_title(write, store):
     _ingest(store, write("crane.txt", body))
     (doc,) = store.documents()
     assert doc.title_source == "first_sentence"
-    assert doc.title == "A container crane collapsed at Port Selwick on Tuesday, injuring two dock workers."
+    assert (
+        doc.title
+        == "A container crane collapsed at Port Selwick on Tuesday, injuring two dock workers."
+    )
 
 
 def test_markdown_heading_and_markup_removed(write, store):
@@ -72,17 +75,32 @@ def test_html_main_text_and_metadata(write, store):
 
 
 def test_json_object_list_and_crawler_keys(write, store):
-    one = {"title": "Berth reopens", "text": REPORT, "url": "https://www.harbour.example/a",
-           "published": "2026-05-20T10:00:00+01:00", "source": "Harbour News"}
+    one = {
+        "title": "Berth reopens",
+        "text": REPORT,
+        "url": "https://www.harbour.example/a",
+        "published": "2026-05-20T10:00:00+01:00",
+        "source": "Harbour News",
+    }
     many = [
-        {"headline": "Crane inquiry", "body": "An inquiry into the crane collapse opened today "
-         "in Selwick, with the port authority giving evidence.", "date": "Wed, 20 May 2026 "
-         "09:00:00 GMT", "source": {"name": "Quay Daily"}, "authors": ["A. Moss", "B. Lee"]},
-        {"maintext": "Dock workers held a minute's silence on Friday for their injured "
-         "colleagues at Port Selwick.", "source_domain": "dockside.example",
-         "date_publish": "2026-05-22 07:15:00"},
+        {
+            "headline": "Crane inquiry",
+            "body": "An inquiry into the crane collapse opened today "
+            "in Selwick, with the port authority giving evidence.",
+            "date": "Wed, 20 May 2026 09:00:00 GMT",
+            "source": {"name": "Quay Daily"},
+            "authors": ["A. Moss", "B. Lee"],
+        },
+        {
+            "maintext": "Dock workers held a minute's silence on Friday for their injured "
+            "colleagues at Port Selwick.",
+            "source_domain": "dockside.example",
+            "date_publish": "2026-05-22 07:15:00",
+        },
     ]
-    result = _ingest(store, write("one.json", json.dumps(one)), write("many.json", json.dumps(many)))
+    result = _ingest(
+        store, write("one.json", json.dumps(one)), write("many.json", json.dumps(many))
+    )
     assert result.added == 3 and not result.errors
     docs = {d.title: d for d in store.documents()}
     first = docs["Berth reopens"]
@@ -97,11 +115,23 @@ def test_json_object_list_and_crawler_keys(write, store):
 
 
 def test_jsonl_errors_name_the_line_and_the_rest_goes_on(write, store, tmp_path):
-    good = {"title": "Crane inquiry", "content": "An inquiry into the crane collapse opened "
-            "today in Selwick, with the port authority giving evidence."}
-    text = jsonl(good) + "{not json\n" + jsonl({"title": "no body"}) + "\n" + jsonl(
-        {"maintext": "Dock workers held a minute's silence on Friday at Port Selwick for their "
-         "injured colleagues."})
+    good = {
+        "title": "Crane inquiry",
+        "content": "An inquiry into the crane collapse opened "
+        "today in Selwick, with the port authority giving evidence.",
+    }
+    text = (
+        jsonl(good)
+        + "{not json\n"
+        + jsonl({"title": "no body"})
+        + "\n"
+        + jsonl(
+            {
+                "maintext": "Dock workers held a minute's silence on Friday at Port Selwick for their "
+                "injured colleagues."
+            }
+        )
+    )
     result = _ingest(store, write("crawl.jsonl", text))
     assert result.added == 2
     wheres = sorted(e.where for e in result.errors)
@@ -121,15 +151,21 @@ def _warc(records: list[tuple[str, str, bytes]], compress: bool) -> bytes:
     writer = WARCWriter(buffer, gzip=compress)
     for url, content_type, body in records:
         headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                      http_headers=headers))
+        writer.write_record(
+            writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=headers
+            )
+        )
     return buffer.getvalue()
 
 
 def test_warc_and_warc_gz_response_records(write, store):
     records = [
-        ("https://selwickgazette.example/news/crane", "text/html; charset=utf-8",
-         HTML_PAGE.encode()),
+        (
+            "https://selwickgazette.example/news/crane",
+            "text/html; charset=utf-8",
+            HTML_PAGE.encode(),
+        ),
         ("https://selwickgazette.example/logo.png", "image/png", b"\x89PNG\r\n\x1a\n..."),
         ("https://notes.example/crane.txt", "text/plain", REPORT.encode()),
     ]

@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from conftest import REPORT, settings
-
 from storycheck import pipeline
 from storycheck.pipeline import ingest
 from storycheck.store import SCHEMA_VERSION, Store
@@ -41,7 +40,8 @@ def test_changed_stage_version_reruns_only_that_stage(tmp_path, monkeypatch):
         ingest([str(folder)], store, settings())
         stages = tuple(
             replace(s, version=s.version + 1, run=_counting(s.run, calls, s.name))
-            if s.name == "segment" else replace(s, run=_counting(s.run, calls, s.name))
+            if s.name == "segment"
+            else replace(s, run=_counting(s.run, calls, s.name))
             for s in pipeline.STAGES
         )
         monkeypatch.setattr(pipeline, "STAGES", stages)
@@ -108,6 +108,8 @@ def test_worker_processes_store_the_same_documents_in_input_order(tmp_path):
     for workers in (1, 2):
         with Store.open(tmp_path / f"w{workers}.db") as store:
             result = ingest([str(folder)], store, settings(workers=workers))
-            assert result.added == 30 and [e.where for e in result.errors] == [str(folder / "bad.txt")]
+            assert result.added == 30 and [e.where for e in result.errors] == [
+                str(folder / "bad.txt")
+            ]
             stored[workers] = [(d.id, d.text, d.sentences) for d in store.documents()]
     assert stored[1] == stored[2]

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import settings
 
+from conftest import settings
 from storycheck.pipeline import cross_document, ingest
 from storycheck.provenance import find_derivations
 from storycheck.repair.spinner import spin
@@ -77,13 +77,19 @@ CORPUS = {
     "independent": (_text(INDEPENDENT), "2026-05-12", "courier.example"),
     "other": (_text(OTHER), "2026-05-11", "gazette.example"),
     "copy": (_text(ORIGINAL), "2026-05-13", "copier.example"),
-    "republished": (_text(ORIGINAL) + "\nRead Full Article at Selwick Gazette.", "2026-05-13",
-                    "pile.example"),
+    "republished": (
+        _text(ORIGINAL) + "\nRead Full Article at Selwick Gazette.",
+        "2026-05-13",
+        "pile.example",
+    ),
     "trimmed": (_text(ORIGINAL[:6]), "2026-05-14", "trim.example"),
     "spun": (spin(_text(ORIGINAL), seed=11).text, "2026-05-14", "spin.example"),
     "rewrite": (_text(_rewrite(ORIGINAL)), "2026-05-15", "rewrite.example"),
-    "quotation": (_text(HOST[:2] + ["As the Selwick Gazette reported:"] + ORIGINAL[2:5]
-                        + HOST[2:]), "2026-05-15", "islander.example"),
+    "quotation": (
+        _text(HOST[:2] + ["As the Selwick Gazette reported:"] + ORIGINAL[2:5] + HOST[2:]),
+        "2026-05-15",
+        "islander.example",
+    ),
 }
 
 
@@ -91,8 +97,12 @@ CORPUS = {
 def story(tmp_path_factory):
     folder = tmp_path_factory.mktemp("prov")
     lines = [
-        {"text": text, "url": f"https://{outlet}/{name}", "published": date,
-         "title": f"Report {name}"}
+        {
+            "text": text,
+            "url": f"https://{outlet}/{name}",
+            "published": date,
+            "title": f"Report {name}",
+        }
         for name, (text, date, outlet) in CORPUS.items()
     ]
     (folder / "corpus.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
@@ -182,3 +192,68 @@ def test_analyze_stores_derivations_and_profiles_once(tmp_path):
     assert [(d["kind"], d["direction"]) for d in derivations] == [
         ("republication", "target carries a republication tail")
     ]
+
+
+# The original told again sentence by sentence in other words: few shared word sequences.
+PARAPHRASE = [
+    "Two dock workers were injured on Tuesday morning when a container crane came down at Port "
+    "Selwick.",
+    "Shortly after 7am the 60-metre crane toppled across berth four while a vessel was being "
+    "unloaded.",
+    "According to harbourmaster Dana Okafor, the two injured men were taken to the county "
+    "hospital, where they are stable.",
+    "Fourteen ships were redirected by the port authority to nearby Kelham as engineers "
+    "examined the quay.",
+    "Health and Safety Executive inspectors reached the port that afternoon and cordoned off "
+    "the area.",
+    "Union representatives said they had warned managers last year about how old the cranes were.",
+    "Installed in 1994, the crane had passed its latest safety check in March.",
+    "Berth four will remain shut until all the cranes on the quay have been inspected, Okafor "
+    "said.",
+    "Shipping firms cautioned that the closure may hold up deliveries around the region for weeks.",
+]
+
+
+def test_paraphrased_rewrite_is_a_rewrite_not_a_spun_copy(tmp_path):
+    records = [
+        {"text": _text(ORIGINAL), "url": "https://gazette.example/a", "published": "2026-05-12"},
+        {"text": _text(PARAPHRASE), "url": "https://brief.example/b", "published": "2026-05-13"},
+        {"text": _text(INDEPENDENT), "url": "https://courier.example/c", "published": "2026-05-12"},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    with Store.open(tmp_path / "s.db") as store:
+        ingest([str(path)], store, settings())
+        docs = store.documents()
+        cross_document(store)
+        derivations = store.derivations()
+        names = {d.id: d.uri.rsplit("/", 1)[1] for d in docs}
+        assert [(names[d["source"]], names[d["target"]], d["kind"]) for d in derivations] == [
+            ("a", "b", "rewrite")
+        ]
+        cached = store.vectors("all-MiniLM-L6-v2-int8", "lead", [d.id for d in docs])
+        assert set(cached) == {d.id for d in docs}
+
+
+def test_embedding_alignment_tells_a_paraphrase_from_an_independent_report(tmp_path):
+    from storycheck.models.embed import load_embedder
+    from storycheck.provenance.features import features
+    from storycheck.provenance.semantic import align_semantic
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"text": _text(s), "url": f"https://x.example/{i}"}) + "\n"
+            for i, s in enumerate((ORIGINAL, PARAPHRASE, INDEPENDENT))
+        )
+    )
+    with Store.open(tmp_path / "s.db") as store:
+        ingest([str(path)], store, settings())
+        docs = store.documents()
+    feats = [features(d) for d in docs]
+    embedder = load_embedder()
+    vectors = [embedder.embed([s.text for s in d.sentences]) for d in docs]
+    paraphrase = align_semantic(feats[0], feats[1], vectors[0], vectors[1])
+    independent = align_semantic(feats[0], feats[2], vectors[0], vectors[2])
+    assert paraphrase.coverage_b > 0.9 and paraphrase.order == 1.0
+    assert independent.coverage_b < 0.3

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from storycheck.errors import StorycheckError
 from storycheck.records import Document, Sentence, Signal
@@ -52,6 +54,15 @@ MIGRATIONS: tuple[str, ...] = (
         direction TEXT NOT NULL,        -- the evidence that decided which came first
         shared TEXT NOT NULL,           -- JSON list of aligned passages (character offsets)
         PRIMARY KEY (source, target)
+    );
+    CREATE TABLE embeddings (
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        kind TEXT NOT NULL,             -- lead | sentences
+        input_hash TEXT NOT NULL,       -- hash of the texts embedded, so edits invalidate
+        dim INTEGER NOT NULL,
+        vectors BLOB NOT NULL,          -- float16, row-major, one row per text
+        PRIMARY KEY (document, model, kind)
     );
     CREATE TABLE corpus_runs (
         stage TEXT PRIMARY KEY,
@@ -253,6 +264,36 @@ class Store:
         """Each document's origin and profile, written by the provenance stage."""
         rows = self._db.execute("SELECT id, origin, profile FROM documents").fetchall()
         return {i: (o, json.loads(p) if p else None) for i, o, p in rows}
+
+    # Embeddings cache --------------------------------------------------------------------------
+
+    def vectors(
+        self, model: str, kind: str, documents: Sequence[str]
+    ) -> dict[str, tuple[str, np.ndarray]]:
+        """Cached vectors by document: (hash of the embedded texts, float32 array)."""
+        found = {}
+        for start in range(0, len(documents), 500):
+            chunk = list(documents[start : start + 500])
+            rows = self._db.execute(
+                "SELECT document, input_hash, dim, vectors FROM embeddings WHERE model = ? AND "
+                f"kind = ? AND document IN ({', '.join('?' * len(chunk))})",
+                (model, kind, *chunk),
+            ).fetchall()
+            for doc, key, dim, blob in rows:
+                array = np.frombuffer(blob, dtype=np.float16).reshape(-1, dim)
+                found[doc] = (key, array.astype(np.float32))
+        return found
+
+    def save_vectors(self, model: str, kind: str, rows: list[tuple[str, str, np.ndarray]]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO embeddings (document, model, kind, input_hash, dim, "
+                "vectors) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (doc, model, kind, key, array.shape[1], array.astype(np.float16).tobytes())
+                    for doc, key, array in rows
+                ],
+            )
 
     # Input errors of the latest run ------------------------------------------------------------
 

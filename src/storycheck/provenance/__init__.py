@@ -17,7 +17,8 @@ from storycheck.provenance import rules
 from storycheck.provenance.align import Alignment, align
 from storycheck.provenance.candidates import candidate_pairs
 from storycheck.provenance.decide import direct, kind
-from storycheck.provenance.features import features
+from storycheck.provenance.features import DocFeatures, features
+from storycheck.provenance.semantic import VectorSource, align_semantic, neighbour_pairs
 from storycheck.records import Document
 
 # Kinds that pass a whole story on: the target shares the source's origin.
@@ -64,22 +65,58 @@ def derivation_json(edge: Derivation) -> dict[str, Any]:
     return asdict(edge) | {"shared": [asdict(p) for p in edge.shared]}
 
 
-def find_derivations(docs: Sequence[Document]) -> Provenance:
+def find_derivations(docs: Sequence[Document], vectors: VectorSource | None = None) -> Provenance:
+    """All derivations among ``docs``. With ``vectors`` (sentence embeddings), paraphrasing
+    rewrites that share little wording are found too."""
     feats = [features(d) for d in docs]
     edges: list[Derivation] = []
-    for i, j, _ in candidate_pairs(feats):
+    lexical = candidate_pairs(feats)
+    for i, j, _ in lexical:
         alignment = align(feats[i], feats[j])
         if len(alignment.matches) >= rules.MIN_MATCHED_SENTENCES:
             edge = _derivation(docs[i], docs[j], alignment)
             if edge is not None:
                 edges.append(edge)
+    if vectors is not None:
+        edges.extend(_paraphrases(docs, feats, vectors, {(i, j) for i, j, _ in lexical}))
     chosen = _one_source_each(edges, docs)
     return Provenance(chosen, _origins(chosen, docs))
 
 
-def _derivation(a: Document, b: Document, alignment: Alignment) -> Derivation | None:
+def _paraphrases(
+    docs: Sequence[Document],
+    feats: Sequence[DocFeatures],
+    vectors: VectorSource,
+    known: set[tuple[int, int]],
+) -> list[Derivation]:
+    pairs = neighbour_pairs(feats, vectors, known)
+    needed = sorted({k for pair in pairs for k in pair})
+    sentence_vectors = dict(
+        zip(needed, vectors("sentences", [docs[k].id for k in needed]), strict=True)
+    )
+    found = []
+    for i, j in pairs:
+        alignment = align_semantic(feats[i], feats[j], sentence_vectors[i], sentence_vectors[j])
+        if len(alignment.matches) < rules.MIN_MATCHED_SENTENCES:
+            continue
+        edge = _derivation(docs[i], docs[j], alignment, paraphrase=True)
+        if edge is not None:
+            found.append(edge)
+    return found
+
+
+def _derivation(
+    a: Document, b: Document, alignment: Alignment, paraphrase: bool = False
+) -> Derivation | None:
     direction = direct(a, b, alignment)
-    reuse = kind(direction, alignment)
+    if paraphrase:
+        rewritten = (
+            direction.target_coverage >= rules.PARAPHRASE_COVERAGE
+            and alignment.order >= rules.PARAPHRASE_ORDER
+        )
+        reuse = "rewrite" if rewritten else None
+    else:
+        reuse = kind(direction, alignment)
     if reuse is None:
         return None
     forward = direction.source is a

@@ -33,9 +33,12 @@ class Alignment:
     coverage_a: float
     coverage_b: float
     identity: float  # mean token-sequence ratio of matched sentences, by length
-    longest_run: int  # longest run of identical words in a matched sentence pair
+    long_runs: int  # matched sentence pairs sharing a run of QUOTE_MIN_RUN identical words
     order: float  # share of consecutive matches (in b's order) that keep a's order
     passages: tuple[Passage, ...]
+    # Share of changed words that were swapped in place rather than inserted, deleted or moved:
+    # a spinner substitutes word for word (0.7-0.9), a paraphrase restructures (about 0.3).
+    substitution: float = 0.0
 
 
 def align(a: DocFeatures, b: DocFeatures) -> Alignment:
@@ -53,13 +56,36 @@ def align(a: DocFeatures, b: DocFeatures) -> Alignment:
     ]
     ratios = [m.ratio() for m in matchers]
     identity = sum(w * r for w, r in zip(weights, ratios, strict=True)) / sum(weights)
-    longest_run = max(block.size for m in matchers for block in m.get_matching_blocks())
+    substitution = _substitution(matchers)
+    long_runs = sum(
+        max(block.size for block in m.get_matching_blocks()) >= rules.QUOTE_MIN_RUN
+        for m in matchers
+    )
     by_b = sorted(matches, key=lambda m: m[1])
     steps = list(zip(by_b, by_b[1:], strict=False))
     order = sum(nxt[0] > cur[0] for cur, nxt in steps) / len(steps) if steps else 1.0
     return Alignment(
-        tuple(by_b), coverage_a, coverage_b, identity, longest_run, order, _passages(a, b, by_b)
+        tuple(by_b),
+        coverage_a,
+        coverage_b,
+        identity,
+        long_runs,
+        order,
+        _passages(a, b, by_b),
+        substitution,
     )
+
+
+def _substitution(matchers: list[SequenceMatcher[str]]) -> float:
+    swapped = restructured = 0
+    for matcher in matchers:
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "replace":
+                swapped += min(i2 - i1, j2 - j1)
+                restructured += abs((i2 - i1) - (j2 - j1))
+            elif op != "equal":
+                restructured += max(i2 - i1, j2 - j1)
+    return swapped / (swapped + restructured) if swapped + restructured else 0.0
 
 
 def _match_sentences(a: DocFeatures, b: DocFeatures) -> list[tuple[int, int, float]]:

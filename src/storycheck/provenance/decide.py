@@ -65,12 +65,17 @@ def kind(direction: Direction, alignment: Alignment) -> str | None:
     """The kind of reuse, or ``None`` when the shared text is no evidence of derivation."""
     target = direction.target
     if direction.target_coverage < rules.COPY_COVERAGE:
-        return "quotation" if alignment.longest_run >= rules.QUOTE_MIN_RUN else None
+        needed = 1 if _names_outlet(target, direction.source) else rules.QUOTE_MIN_SENTENCES
+        return "quotation" if alignment.long_runs >= needed else None
     if target.spun:
         return "spun_copy"
     if alignment.identity >= rules.VERBATIM_IDENTITY and alignment.order >= rules.VERBATIM_ORDER:
         return "republication" if is_republication(target) else "copy"
-    if alignment.identity < rules.SPUN_MAX_IDENTITY and alignment.order >= rules.SPUN_MIN_ORDER:
+    if (
+        alignment.identity < rules.SPUN_MAX_IDENTITY
+        and alignment.order >= rules.SPUN_MIN_ORDER
+        and alignment.substitution >= rules.SPUN_MIN_SUBSTITUTION
+    ):
         return "spun_copy"
     return "rewrite"
 

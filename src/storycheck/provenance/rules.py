@@ -27,12 +27,30 @@ MIN_SENTENCE_WORDS = 5
 MIN_MATCHED_SENTENCES = 2
 # A target this much covered by its source is a copy of some kind; below, it may quote it.
 COPY_COVERAGE = 0.75
-# A quotation repeats words verbatim: at least this long a run of identical words. Independent
+# A quotation repeats words verbatim: runs of at least this many identical words. Independent
 # reports of one event share phrases of up to about nine words (demo story, 01 and 02).
 QUOTE_MIN_RUN = 12
+# ...in at least this many sentences; one is enough when the text names the source's outlet.
+# Two reports quoting one official text share a single long run (bbc-news politics/142, 082).
+QUOTE_MIN_SENTENCES = 2
 # Verbatim: matched sentences this identical (token sequence ratio) and in this order.
 VERBATIM_IDENTITY = 0.97
 VERBATIM_ORDER = 0.95
 # Spun: order kept but words swapped, so identity falls well below a light edit's.
 SPUN_MAX_IDENTITY = 0.88
 SPUN_MIN_ORDER = 0.9
+# ...and words swapped in place: share of changed words that were substitutions. Copies spun by
+# storycheck's spinner score 0.7-0.9, a hand-written paraphrase 0.3 (tests/test_provenance.py).
+SPUN_MIN_SUBSTITUTION = 0.6
+
+# Paraphrase rewrites (embeddings) ------------------------------------------------------------
+# Documents whose leads (title and first sentences) are this close are aligned by embeddings.
+LEAD_NEIGHBOUR = 0.8
+# Two sentences are paraphrases at this cosine (all-MiniLM-L6-v2): hand-written paraphrases in
+# tests/test_provenance.py score 0.77-0.94, the closest pair of independent reports 0.73.
+PARAPHRASE_SIMILARITY = 0.75
+# A paraphrase rewrite accounts for this much of its target, in roughly the source's order.
+PARAPHRASE_COVERAGE = 0.8
+PARAPHRASE_ORDER = 0.7
+# Sentences in a lead embedding.
+LEAD_SENTENCES = 3
