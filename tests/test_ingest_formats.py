@@ -127,8 +127,8 @@ def test_jsonl_errors_name_the_line_and_the_rest_goes_on(write, store, tmp_path)
         + "\n"
         + jsonl(
             {
-                "maintext": "Dock workers held a minute's silence on Friday at Port Selwick for their "
-                "injured colleagues."
+                "maintext": "Dock workers held a minute's silence on Friday at Port Selwick "
+                "for their injured colleagues."
             }
         )
     )

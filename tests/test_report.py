@@ -271,3 +271,271 @@ def test_write_report(tmp_path: Path):
     out = write_report(_story(_doc()), tmp_path / "sub" / "report.html")
     assert out == tmp_path / "sub" / "report.html"
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- provenance: derivations, origins, genre profiles ------------------------------------------
+
+KIND_LABELS = {
+    "copy": "copy",
+    "republication": "republication",
+    "spun_copy": "spun copy",
+    "rewrite": "rewrite",
+    "quotation": "quotation",
+}
+
+
+def _derivation(source: str, target: str, kind: str = "copy", **fields) -> dict:
+    derivation = {
+        "source": source,
+        "target": target,
+        "kind": kind,
+        "score": 0.87,
+        "source_coverage": 1.0,
+        "target_coverage": 0.9,
+        "identity": 0.95,
+        "order": 1.0,
+        "direction": "source published earlier",
+        "shared": [{"source_start": 0, "source_end": 20, "target_start": 0, "target_end": 20}],
+    }
+    derivation.update(fields)
+    return derivation
+
+
+def _profile(reason: str = "attributes what it says to named sources", **signals) -> dict:
+    base = {
+        "first_person_per_100_words": 0.0,
+        "profanity": 0,
+        "emotive_words": 0,
+        "exclamations": 0,
+        "quotations": 0,
+        "attributions_per_sentence": 0.0,
+        "dateline": False,
+        "tails": None,
+        "spin_score": None,
+        "derived_as": None,
+    }
+    return {"reason": reason, "signals": {**base, **signals}}
+
+
+def _provenance_story() -> dict:
+    """An origin copied four ways and quoted once, plus an unrelated independent report."""
+    ids = [f"{c}" * 16 for c in "abcdefg"]
+    docs = [_doc(i, title=f"Story {n}", origin=ids[0]) for n, i in enumerate(ids)]
+    docs[0]["profile"] = _profile(quotations=3, attributions_per_sentence=0.5)
+    docs[5]["origin"] = ids[5]  # quotes the origin but is a story of its own
+    docs[6]["origin"] = ids[6]
+    derivations = [
+        _derivation(ids[0], ids[1], "copy"),
+        _derivation(ids[0], ids[2], "republication"),
+        _derivation(ids[0], ids[3], "spun_copy"),
+        _derivation(ids[3], ids[4], "rewrite"),  # second generation
+        _derivation(ids[0], ids[5], "quotation", score=0.2108),
+    ]
+    story = _story(*docs)
+    story["derivations"] = derivations
+    return story
+
+
+def _graph_svg(page: str) -> str:
+    start = page.index('<svg class="graph"')
+    return page[start : page.index("</svg>", start) + len("</svg>")]
+
+
+def _edges(svg: str) -> list[str]:
+    return re.findall(r'<g class="edge k-[\w-]+">.*?</g>', svg, re.S)
+
+
+def test_graph_has_a_node_per_document_and_an_edge_per_derivation():
+    story = _provenance_story()
+    page = render_report(story)
+    svg = _graph_svg(page)
+    assert "Derivation graph" in page
+    nodes = re.findall(r'<a href="#(doc-[a-g]{16})" class="node node-(origin|derived)"', svg)
+    assert sorted(a for a, _ in nodes) == sorted(f"doc-{d['id']}" for d in story["documents"])
+    roles = dict(nodes)
+    assert roles["doc-" + "a" * 16] == roles["doc-" + "f" * 16] == "origin"
+    assert roles["doc-" + "b" * 16] == roles["doc-" + "e" * 16] == "derived"
+    edges = _edges(svg)
+    assert len(edges) == len(story["derivations"])
+    for derivation, edge in zip(story["derivations"], edges, strict=True):
+        label = KIND_LABELS[derivation["kind"]]
+        assert f"k-{derivation['kind']}" in edge
+        assert f">{label}</text>" in edge  # a visible label on the edge itself
+    legend = page[page.index('<ul class="legend"') : page.index("</ul>", page.index("legend"))]
+    for label in ("independent origin", "derived document", *KIND_LABELS.values()):
+        assert label in legend
+    # origins sit left of what is derived from them, second generation further right
+    xs = {
+        a: float(x)
+        for a, x in re.findall(
+            r'<a href="#(doc-\w+)" class="node[^"]*">.*?<rect x="([\d.]+)"', svg, re.S
+        )
+    }
+    a, d, e = ("doc-" + c * 16 for c in "ade")
+    assert xs[a] < xs[d] < xs[e]
+
+
+def test_kinds_are_distinguishable_without_colour():
+    story = _provenance_story()
+    svg = _graph_svg(render_report(story))
+    styles = {}
+    for edge in _edges(svg):
+        kind = re.search(r"k-([\w-]+)", edge).group(1)
+        dash = re.search(r'class="line[^"]*" d="[^"]*"(?: stroke-dasharray="([^"]*)")?', edge)
+        styles[kind] = (dash.group(1), 'class="line double"' in edge)
+    assert len(styles) == len(KIND_LABELS)
+    assert len(set(styles.values())) == len(styles), styles  # line style alone tells them apart
+    assert styles["republication"][1] and styles["spun_copy"][0] and styles["quotation"][0]
+
+
+def test_graph_labels_and_highlight_titles_are_escaped():
+    story = _provenance_story()
+    evil = f"</svg>{SCRIPT}<a href=x>"
+    for doc in story["documents"][:2]:
+        doc["title"] = evil
+        doc["source"] = evil
+        doc["profile"] = _profile(reason=evil, tails=evil)
+    story["derivations"][0]["kind"] = evil  # an unknown kind is shown, escaped, as "other"
+    story["derivations"][0]["direction"] = evil
+    page = render_report(story)
+    assert "<script" not in page.lower()
+    assert "<a href=x>" not in page
+    assert page.count("<svg") == page.count("</svg>")
+    svg = _graph_svg(page)
+    assert "&lt;/svg&gt;&lt;script&gt;" in svg
+    assert 'class="edge k-other"' in svg
+    assert "&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page.split("</svg>", 1)[1]
+    assert all(h.startswith("#") for h in _parse(page).hrefs)
+
+
+def test_shared_passages_are_highlighted_at_their_offsets():
+    text = "One two three. Four five six. Seven eight nine."
+    bounds = [(0, 14), (15, 29), (30, 47)]
+    source = _doc("a" * 16, title="The source", origin="a" * 16)
+    target = _doc(
+        "b" * 16,
+        title="The copy",
+        text=text,
+        sentences=_sentences(text, bounds),
+        origin="a" * 16,
+        spin={"score": 0.9, "spun": True, "repairs": [{"start": 20, "end": 24, "restored": "5"}]},
+    )
+    other = _doc("c" * 16, title="Another source", source="other.example", origin="c" * 16)
+    # 4..24 crosses a sentence boundary; 36..42 comes from two sources, one running past the end
+    story = _story(source, target, other)
+    story["derivations"] = [
+        _derivation(
+            "a" * 16,
+            "b" * 16,
+            shared=[
+                {"source_start": 0, "source_end": 9, "target_start": 4, "target_end": 24},
+                {"source_start": 9, "source_end": 13, "target_start": 36, "target_end": 42},
+            ],
+        ),
+        _derivation(
+            "c" * 16,
+            "b" * 16,
+            "quotation",
+            shared=[{"source_start": 0, "source_end": 9, "target_start": 36, "target_end": 400}],
+        ),
+    ]
+    page = render_report(story)
+    article = page[page.index('<article class="doc" id="doc-bbbb') :]
+    article = article[: article.index("</article>")]
+    marks = re.findall(r'<mark class="shared" title="([^"]*)">(.*?)</mark>', article)
+    pieces = [re.sub(r"<del[^>]*>(.*?)</del><ins[^>]*>.*?</ins>", r"\1", m) for _, m in marks]
+    pieces = [re.sub(r"<[^>]+>", "", p) for p in pieces]
+    # split at the sentence boundary (the gap between sentences is a highlight of its own)
+    assert pieces == ["two three.", " ", "Four five", "eight ", "nine."]
+    assert marks[0][0] == "Shared with The source (corranherald.example), copy"
+    assert marks[3][0] == (
+        "Shared with The source (corranherald.example), copy; "
+        "Another source (other.example), quotation"
+    )
+    assert marks[4][0] == "Shared with Another source (other.example), quotation"
+    # the repair at 20..24 sits inside the highlight, whole
+    assert '<span class="repair"><del title="as published">five</del>' in marks[2][1]
+    # sentence spans still hold exactly their sentences
+    texts = _parse(page).texts
+    sid = "doc-" + "b" * 16
+    for i, (start, end) in enumerate(bounds):
+        got = texts[f"{sid}-s{i}"]
+        if i == 1:
+            got = got.replace("five5", "five")  # the restored word follows the struck one
+        assert got == text[start:end]
+    assert f'<span class="sent" id="{sid}-s0">One <mark class="shared"' in page
+
+
+def test_document_sections_show_genre_origin_and_links():
+    story = _provenance_story()
+    page = render_report(story)
+    a, b, d = ("a" * 16, "b" * 16, "d" * 16)
+    origin = page[page.index(f'<article class="doc" id="doc-{a}"') :]
+    origin = origin[: origin.index("</article>")]
+    assert "attributes what it says to named sources" in origin
+    tags = re.findall(r'<span class="tag">([^<]*)</span>', origin)
+    assert tags == ["quotations 3", "attributions per sentence 0.5"]  # no zero or null signals
+    assert "independent origin" in origin
+    assert "Copied by" in origin and "Derived from" not in origin
+    assert f'href="#doc-{b}">Story 1</a>' in origin and "(copy, 87%)" in origin
+    assert "(quotation, 21%)" in origin
+    copy = page[page.index(f'<article class="doc" id="doc-{b}"') :]
+    copy = copy[: copy.index("</article>")]
+    assert "Derived from" in copy and f'href="#doc-{a}">Story 0</a>' in copy
+    # the document table: origin column and counts in the overview
+    table = page[page.index("<table>") : page.index("</table>")]
+    rows = re.findall(r"<tr>.*?</tr>", table, re.S)[1:]
+    assert "copy of" in rows[1] and f'href="#doc-{a}"' in rows[1]
+    assert "traces back to" in rows[4]  # a rewrite of a spun copy
+    assert "spun copy of" in rows[3] and f'href="#doc-{a}"' in rows[3]
+    assert f'href="#doc-{d}"' in rows[3]  # its own title link
+    assert "independent origin" in rows[0]
+    assert "5 derivations · 3 independent origins" in page
+    # the accessible table of derivations
+    section = page[page.index('id="derivations-h"') :]
+    section = section[: section.index("</table>")]
+    drows = re.findall(r"<tr>.*?</tr>", section, re.S)[1:]
+    assert len(drows) == 5
+    assert "spun copy" in drows[2] and "87%" in drows[2] and "source published earlier" in drows[2]
+    assert ">21%<" in drows[4]
+
+
+def test_story_without_derivations_has_no_graph():
+    story = _story(_doc(origin="3f2a9c0011223344"))
+    story["derivations"] = []
+    page = render_report(story)
+    assert "Derivation graph" not in page
+    assert "<svg" not in page
+    assert "0 derivations · 1 independent origin" in page
+    assert "<mark" not in page
+
+
+def test_graph_omitted_above_forty_documents_but_table_kept():
+    ids = [f"{n:016x}" for n in range(41)]
+    story = _story(*(_doc(i, title=f"Story {n}", origin=ids[0]) for n, i in enumerate(ids)))
+    story["derivations"] = [_derivation(ids[0], i) for i in ids[1:]]
+    page = render_report(story)
+    assert "Derivation graph" in page and '<svg class="graph"' not in page
+    assert "omitted" in page
+    section = page[page.index('id="derivations-h"') :]
+    assert len(re.findall(r"<tr>", section[: section.index("</table>")])) == 41
+    # forty documents still get the drawing
+    story["documents"].pop()
+    story["derivations"].pop()
+    svg = _graph_svg(render_report(story))
+    assert len(re.findall(r'class="node ', svg)) == 40 and len(_edges(svg)) == 39
+
+
+def test_graph_survives_cycles_and_dangling_ends():
+    a, b = "a" * 16, "b" * 16
+    story = _story(_doc(a), _doc(b))
+    story["derivations"] = [
+        _derivation(a, b),
+        _derivation(b, a, "rewrite"),
+        _derivation(a, "f" * 16, score=None, shared=None),
+        "not a derivation",
+    ]
+    page = render_report(story)
+    svg = _graph_svg(page)
+    assert len(_edges(svg)) == 2  # the one naming an unknown document is in the table only
+    assert "f" * 16 in page

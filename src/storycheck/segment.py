@@ -14,7 +14,6 @@ import pysbd
 
 from storycheck.records import Sentence
 
-
 # A full stop, question or exclamation mark (with closing quotes or brackets) followed by more
 # text. A line without one is a single sentence and skips pysbd, the slow part of this stage.
 _INNER_END = re.compile(r"[.!?][\"'’”)\]]*\s+\S")
