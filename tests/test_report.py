@@ -533,9 +533,10 @@ def test_graph_survives_cycles_and_dangling_ends():
         _derivation(a, b),
         _derivation(b, a, "rewrite"),
         _derivation(a, "f" * 16, score=None, shared=None),
+        _derivation(b, a, "copy", shared=7, score="high"),
         "not a derivation",
     ]
     page = render_report(story)
     svg = _graph_svg(page)
-    assert len(_edges(svg)) == 2  # the one naming an unknown document is in the table only
+    assert len(_edges(svg)) == 3  # the one naming an unknown document is in the table only
     assert "f" * 16 in page

@@ -378,7 +378,8 @@ def _derivations(raw: Any, index: Mapping[str, int], refs: list[dict]) -> list[d
             ref = {"anchor": None, "name": doc_id, "where": None}
             ends[end] = (at, refs[at] if at is not None else ref)
         kind, label, dash, double = _kind(item.get("kind"))
-        shared = [sh for sh in item.get("shared") or [] if isinstance(sh, Mapping)]
+        raw_shared = item.get("shared") if isinstance(item.get("shared"), list) else []
+        shared = [sh for sh in raw_shared if isinstance(sh, Mapping)]
         passages = [
             (start, end)
             for sh in shared
@@ -468,12 +469,11 @@ def _order(layers: list[list[int]], preds: list[set[int]], succs: list[set[int]]
 
     for layer in layers:
         place(layer)
-    downward = list(range(1, len(layers)))
-    for sweep in (downward, downward[::-1], downward, downward[::-1], downward):
-        near = preds if sweep is downward else succs
-        for k in sweep if sweep is downward else [k - 1 for k in sweep]:
-            layers[k].sort(key=lambda v, near=near: barycentre(v, near))
-            place(layers[k])
+    down = [(k, preds) for k in range(1, len(layers))]  # by sources, origins first
+    up = [(k, succs) for k in range(len(layers) - 2, -1, -1)]  # by targets, back again
+    for k, near in down + up + down + up + down:
+        layers[k].sort(key=lambda v, near=near: barycentre(v, near))
+        place(layers[k])
 
 
 def _cut(text: str, limit: int) -> str:
@@ -602,7 +602,9 @@ def _graph(views: list[dict], derivations: list[dict]) -> dict | None:
         xe = x2 - _ARROW + 1  # the line runs into the arrowhead's base
         bend = max((xe - x1) / 2, 60.0)
         curve = [(x1, y1), (x1 + bend, y1), (xe - bend, y2), (xe, y2)]
-        if xe > x1:  # label ends just before the arrow, where edges into a column spread apart
+        if xe > x1 and len(preds[d["target_index"]]) > 1:  # several sources: mid-gap
+            (lx, ly), anchor = _bezier_at_x(curve, x2 - _COL_GAP / 2), "middle"
+        elif xe > x1:  # else just before the arrow, where edges fanning out are apart
             (lx, ly), anchor = _bezier_at_x(curve, xe - 4), "end"
         else:  # an edge closing a cycle runs backwards; label it at its start
             (lx, ly), anchor = (x1 + 4, y1), "start"
