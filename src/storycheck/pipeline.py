@@ -13,20 +13,17 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from storycheck import language, provenance, segment
 from storycheck.config import Settings
 from storycheck.errors import InputError
 from storycheck.ingest import extract, sources
 from storycheck.models.embed import load_embedder
-from storycheck.provenance import rules
 from storycheck.provenance.profile import profile
-from storycheck.provenance.semantic import VectorSource
+from storycheck.provenance.semantic import vector_source
 from storycheck.records import Document, RawInput
 from storycheck.repair import boilerplate
 from storycheck.store import Store
@@ -93,7 +90,7 @@ def _shorten(text: str) -> str:
 STAGES: tuple[Stage, ...] = (
     Stage("language", 1, lambda d: d.extracted, _check_language),
     Stage("clean", 1, lambda d: f"{d.extracted}\0{_metadata_title(d)}", _clean),
-    Stage("segment", 1, lambda d: f"{d.text}\0{_has_own_title(d)}", _segment),
+    Stage("segment", 2, lambda d: f"{d.text}\0{_has_own_title(d)}", _segment),
 )
 # Bump when extraction (ingest/extract.py) changes what it produces from the same bytes.
 EXTRACT_VERSION = 1
@@ -255,7 +252,8 @@ def cross_document(store: Store) -> bool:
     )  # fmt: skip
     if store.corpus_stage_current("provenance", PROVENANCE_VERSION, key):
         return False
-    found = provenance.find_derivations(docs, _vector_source(store, docs))
+    vectors = vector_source(docs, load_embedder(), cache=store)
+    found = provenance.find_derivations(docs, vectors)
     derived_as = {e.target: e.kind for e in found.derivations if e.kind in provenance.COPY_KINDS}
     documents = {}
     for doc in docs:
@@ -265,38 +263,3 @@ def cross_document(store: Store) -> bool:
     rows = [provenance.derivation_json(e) for e in found.derivations]
     store.save_provenance(rows, documents, ("provenance", PROVENANCE_VERSION, key))
     return True
-
-
-def _vector_source(store: Store, docs: list[Document]) -> VectorSource:
-    """Embeddings for provenance, computed on first need and cached in the store."""
-    embedder = load_embedder()
-    by_id = {d.id: d for d in docs}
-
-    def texts(kind: str, doc: Document) -> list[str]:
-        sentences = [s.text for s in doc.sentences]
-        if kind == "lead":
-            return [" ".join([doc.title or "", *sentences[: rules.LEAD_SENTENCES]])]
-        return sentences
-
-    def vectors(kind: str, ids: Sequence[str]) -> list[np.ndarray]:
-        cached = store.vectors(embedder.name, kind, ids)
-        out: dict[str, np.ndarray] = {}
-        todo = []
-        for doc_id in ids:
-            wanted = texts(kind, by_id[doc_id])
-            key = _hash("\0".join(wanted))
-            if doc_id in cached and cached[doc_id][0] == key:
-                out[doc_id] = cached[doc_id][1]
-            else:
-                todo.append((doc_id, key, wanted))
-        flat = [text for _, _, wanted in todo for text in wanted]
-        embedded = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
-        rows, at = [], 0
-        for doc_id, key, wanted in todo:
-            out[doc_id] = embedded[at : at + len(wanted)].reshape(len(wanted), -1)
-            rows.append((doc_id, key, out[doc_id]))
-            at += len(wanted)
-        store.save_vectors(embedder.name, kind, rows)
-        return [out[doc_id] for doc_id in ids]
-
-    return vectors

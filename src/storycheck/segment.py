@@ -19,6 +19,36 @@ from storycheck.records import Sentence
 _INNER_END = re.compile(r"[.!?][\"'’”)\]]*\s+\S")
 
 
+# A quotation of several sentences: pysbd keeps it whole, as one "sentence".
+_QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
+
+
+def _split_quotation(piece: str) -> list[str]:
+    """Split the sentences inside a quotation, each piece keeping its own quote marks' side.
+
+    ``As X reported: “A. B. C.” Then D.`` becomes ``As X reported: “A.``, ``B.``, ``C.”`` and
+    the rest: each quoted sentence is a claim, a citation target and an alignment unit.
+    """
+    for match in _QUOTATION.finditer(piece):
+        start = match.start(1) if match.group(1) is not None else match.start(2)
+        inner = piece[start : match.end() - 1]
+        if not _INNER_END.search(inner):
+            continue
+        parts = [p for p in _segmenter().segment(inner) if p.strip()]
+        if len(parts) < 2:
+            continue
+        cuts, cursor = [], start
+        for part in parts[1:]:
+            cursor = piece.find(part.strip(), cursor + 1)
+            if cursor < 0:
+                return [piece]
+            cuts.append(cursor)
+        bounds = [0, *cuts, len(piece)]
+        head = [piece[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        return head[:-1] + _split_quotation(head[-1])
+    return [piece]
+
+
 @cache
 def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
@@ -32,7 +62,7 @@ def sentences(text: str) -> list[Sentence]:
         if line.strip():
             cursor = line_start
             pieces = _segmenter().segment(line) if _INNER_END.search(line) else [line]
-            for piece in pieces:
+            for piece in (part for whole in pieces for part in _split_quotation(whole)):
                 piece = piece.strip()
                 if not piece:
                     continue

@@ -9,16 +9,72 @@ order rules of the lexical path still separate them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
+from storycheck.models.embed import Embedder
 from storycheck.provenance import rules
 from storycheck.provenance.align import Alignment, Passage
 from storycheck.provenance.features import DocFeatures
+from storycheck.records import Document
 
 # vectors(kind, document ids) -> one array per document: "lead" is (1, dim), "sentences" (n, dim).
 VectorSource = Callable[[str, Sequence[str]], list[np.ndarray]]
+
+
+class VectorCache(Protocol):
+    """Where computed embeddings are kept between runs (the story store)."""
+
+    def vectors(
+        self, model: str, kind: str, documents: Sequence[str]
+    ) -> dict[str, tuple[str, np.ndarray]]: ...
+
+    def save_vectors(
+        self, model: str, kind: str, rows: list[tuple[str, str, np.ndarray]]
+    ) -> None: ...
+
+
+def vector_source(
+    docs: Sequence[Document], embedder: Embedder, cache: VectorCache | None = None
+) -> VectorSource:
+    """Lead and sentence embeddings of ``docs``, computed on first need and kept in ``cache``.
+
+    A cached entry is reused only while the texts it embedded are unchanged (their hash).
+    """
+    by_id = {d.id: d for d in docs}
+
+    def texts(kind: str, doc: Document) -> list[str]:
+        sentences = [s.text for s in doc.sentences]
+        if kind == "lead":
+            return [" ".join([doc.title or "", *sentences[: rules.LEAD_SENTENCES]])]
+        return sentences
+
+    def vectors(kind: str, ids: Sequence[str]) -> list[np.ndarray]:
+        cached = cache.vectors(embedder.name, kind, ids) if cache is not None else {}
+        out: dict[str, np.ndarray] = {}
+        todo = []
+        for doc_id in ids:
+            wanted = texts(kind, by_id[doc_id])
+            key = hashlib.sha256("\0".join(wanted).encode()).hexdigest()[:32]
+            if doc_id in cached and cached[doc_id][0] == key:
+                out[doc_id] = cached[doc_id][1]
+            else:
+                todo.append((doc_id, key, wanted))
+        flat = [text for _, _, wanted in todo for text in wanted]
+        embedded = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
+        rows, at = [], 0
+        for doc_id, key, wanted in todo:
+            out[doc_id] = embedded[at : at + len(wanted)].reshape(len(wanted), -1)
+            rows.append((doc_id, key, out[doc_id]))
+            at += len(wanted)
+        if cache is not None and rows:
+            cache.save_vectors(embedder.name, kind, rows)
+        return [out[doc_id] for doc_id in ids]
+
+    return vectors
 
 
 def neighbour_pairs(
