@@ -78,7 +78,10 @@ def find_derivations(docs: Sequence[Document], vectors: VectorSource | None = No
             if edge is not None:
                 edges.append(edge)
     if vectors is not None:
-        edges.extend(_paraphrases(docs, feats, vectors, {(i, j) for i, j, _ in lexical}))
+        derived = {e.target for e in edges if e.kind in COPY_KINDS}
+        unexplained = [k for k, d in enumerate(docs) if d.id not in derived]
+        known = {(i, j) for i, j, _ in lexical}
+        edges.extend(_paraphrases(docs, feats, vectors, unexplained, known))
     chosen = _one_source_each(edges, docs)
     return Provenance(chosen, _origins(chosen, docs))
 
@@ -87,9 +90,20 @@ def _paraphrases(
     docs: Sequence[Document],
     feats: Sequence[DocFeatures],
     vectors: VectorSource,
+    unexplained: list[int],
     known: set[tuple[int, int]],
 ) -> list[Derivation]:
-    pairs = neighbour_pairs(feats, vectors, known)
+    """Paraphrase rewrites among documents the lexical pass left unexplained.
+
+    A document already found to copy another is not a paraphrase of a third, and its source is
+    the better source for any paraphrase of it, so copy-heavy crawls embed only a fraction.
+    """
+    subset = [feats[k] for k in unexplained]
+    pairs = [
+        (unexplained[a], unexplained[b])
+        for a, b in neighbour_pairs(subset, vectors)
+        if (unexplained[a], unexplained[b]) not in known
+    ]
     needed = sorted({k for pair in pairs for k in pair})
     sentence_vectors = dict(
         zip(needed, vectors("sentences", [docs[k].id for k in needed]), strict=True)

@@ -77,10 +77,8 @@ def vector_source(
     return vectors
 
 
-def neighbour_pairs(
-    feats: Sequence[DocFeatures], vectors: VectorSource, known: set[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """Pairs ``i < j`` whose leads are close and that the shingle index did not propose."""
+def neighbour_pairs(feats: Sequence[DocFeatures], vectors: VectorSource) -> list[tuple[int, int]]:
+    """Index pairs ``i < j`` of ``feats`` whose leads are close."""
     if len(feats) < 2:
         return []
     leads = np.vstack(vectors("lead", [f.id for f in feats]))
@@ -89,7 +87,7 @@ def neighbour_pairs(
         block = leads[start : start + 1024] @ leads.T
         for i, j in zip(*np.nonzero(block >= rules.LEAD_NEIGHBOUR), strict=True):
             i = int(i) + start
-            if i < j and (i, int(j)) not in known:
+            if i < j:
                 pairs.append((i, int(j)))
     return pairs
 
