@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     rates: dict[int, list[float]] = {1: [], cores: []}
-    rerun_ratios, documents, skipped = [], 0, 0
+    rerun_ratios, documents, skipped, distinct = [], 0, 0, 0
     for _ in range(args.repeat):
         for workers in rates:
             settings = Settings(workers=workers)
@@ -42,21 +42,23 @@ def main() -> None:
                 start = time.perf_counter()
                 again = ingest([str(args.folder)], store, settings)
                 rerun = time.perf_counter() - start
+                distinct = store.count_documents()
             assert again.added == again.updated == 0
             documents, skipped = result.documents, len(result.errors)
             rates[workers].append(documents / first)
             rerun_ratios.append(rerun / first)
     own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"command: python {' '.join(sys.argv)}")
-    print(f"documents: {documents} stored, {skipped} skipped")
+    print(f"inputs: {documents} read ({distinct} distinct documents stored), {skipped} skipped")
     base = statistics.median(rates[1])
     for workers, values in rates.items():
         median = statistics.median(values)
-        print(f"ingest, {workers} worker(s): median {median:.0f} documents/s over {args.repeat} "
-              f"runs (min {min(values):.0f}, max {max(values):.0f}), {median / base:.2f}x")
+        print(
+            f"ingest, {workers} worker(s): median {median:.0f} documents/s over {args.repeat} "
+            f"runs (min {min(values):.0f}, max {max(values):.0f}), {median / base:.2f}x"
+        )
     print(f"no-op re-run: median {statistics.median(rerun_ratios):.2f}x the time of a first run")
-    print(f"peak memory: {own_mb:.0f} MB main process, {worker_mb:.0f} MB largest worker")
+    print(f"peak memory: {own_mb:.0f} MB (main process, max RSS)")
 
 
 if __name__ == "__main__":
