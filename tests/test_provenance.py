@@ -258,3 +258,24 @@ def test_embedding_alignment_tells_a_paraphrase_from_an_independent_report(tmp_p
     independent = align_semantic(feats[0], feats[2], vectors[0], vectors[2])
     assert paraphrase.coverage_b > 0.9 and paraphrase.order == 1.0
     assert independent.coverage_b < 0.3
+
+
+def test_undated_copies_are_directed_by_attribution(tmp_path):
+    quoted = ORIGINAL[2:6]
+    records = [
+        {"text": _text(ORIGINAL), "url": "https://www.bbc.example/news/1", "source": "BBC"},
+        {
+            "text": _text(HOST[:2] + ["The BBC reported the details:"] + quoted + HOST[2:]),
+            "url": "https://islander.example/2",
+        },
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in reversed(records)))
+    with Store.open(tmp_path / "s.db") as store:
+        ingest([str(path)], store, settings())
+        docs = store.documents()
+    (edge,) = find_derivations(docs).derivations
+    names = {d.id: d.source for d in docs}
+    assert (names[edge.source], names[edge.target]) == ("bbc.example", "islander.example")
+    assert edge.kind == "quotation"
+    assert edge.direction == "target names the source's outlet"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,16 +28,21 @@ def analyze(
     out: str | Path,
     settings: Settings = DEFAULT_SETTINGS,
     progress: Progress | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Read ``inputs`` (files, folders, globs, ``-``, URLs) into the story in ``out``.
 
     Writes ``out/story.db``, ``out/story.json`` and ``out/report.html``. Inputs that cannot be
     read are listed in the result and in story.json's ``errors``; they never stop the run.
+    ``progress`` follows the per-document stages; ``status`` names each cross-document stage as
+    it starts.
     """
     out_dir = Path(out)
     database = out_dir / "story.db"
     with Store.open(database) as store:
         run = ingest([str(i) for i in inputs], store, settings, progress)
+        if status is not None:
+            status("provenance")
         cross_document(store)
         story = story_json(store)
     story_path = write_json(story, out_dir / "story.json")

@@ -82,7 +82,7 @@ def demo(
 
 def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:
     with Progress(
-        TextColumn("[bold]analyze"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[docs]} documents"),
@@ -91,13 +91,15 @@ def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:
         disable=quiet or not _err.is_terminal,
         transient=True,
     ) as bar:
-        task = bar.add_task("inputs", total=None, docs=0)
+        task = bar.add_task("analyze", total=None, docs=0)
 
         def progress(done: int, total: int, documents: int) -> None:
             bar.update(task, completed=done, total=total, docs=documents)
 
         try:
-            outcome = api.analyze(paths, out, settings, progress)
+            outcome = api.analyze(
+                paths, out, settings, progress, lambda stage: bar.update(task, description=stage)
+            )
         except StorycheckError as err:
             _err.print(f"storycheck: {err}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from err

@@ -106,7 +106,8 @@ def _later(a: Document, b: Document) -> tuple[bool, bool]:
 
 def _names_outlet(target: Document, source: Document) -> bool:
     """Whether ``target``'s text names ``source``'s outlet (by site name or domain)."""
-    names = {n for n in (source.site_name, source.source) if n and len(n) >= 4}
+    # Three letters is enough for an outlet ("BBC", "CNN"); the word boundaries keep it exact.
+    names = {n for n in (source.site_name, source.source) if n and len(n) >= 3}
     for name in list(names):
         if "." in name:  # a domain: its first label is how prose names it ("corranherald")
             names.add(name.split(".")[0])
