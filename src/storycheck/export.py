@@ -33,7 +33,11 @@ def document_json(
         "profile": profile,
         "republished_from": doc.republished_from,
         "origin": origin,
-        "spin": None,
+        "spin": {
+            "score": doc.spin_score,
+            "spun": doc.spun,
+            "repairs": [r.to_json() for r in doc.repairs],
+        },
         "signals": [s.to_json() for s in doc.signals],
         "text": doc.text,
         "sentences": [

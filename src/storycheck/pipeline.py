@@ -9,6 +9,7 @@ stopped: every document is committed whole, with its stage records, or not at al
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -24,12 +25,15 @@ from storycheck.ingest import extract, sources
 from storycheck.models.embed import load_embedder
 from storycheck.provenance.profile import profile
 from storycheck.provenance.semantic import vector_source
-from storycheck.records import Document, RawInput
-from storycheck.repair import boilerplate
+from storycheck.records import Document, RawInput, SpinRepair
+from storycheck.repair import boilerplate, despin
 from storycheck.store import Store
 
 # Jobs queued per worker process: enough to keep each busy, few enough to bound memory.
 _IN_FLIGHT_PER_WORKER = 8
+# Fewer inputs than this are processed in this process: starting workers, each loading the
+# models, costs more than it saves.
+_POOL_MIN_JOBS = 24
 # Longest title made from a first sentence when the input gives no title.
 _FALLBACK_TITLE_CHARS = 100
 
@@ -62,10 +66,25 @@ def _check_language(doc: Document, settings: Settings) -> None:
 def _clean(doc: Document, settings: Settings) -> None:
     cleaned = boilerplate.clean(doc.extracted, _metadata_title(doc))
     kept = [s for s in doc.signals if s.kind not in boilerplate.SIGNAL_KINDS]
-    doc.text = cleaned.text
+    doc.cleaned = cleaned.text
     doc.signals = kept + cleaned.signals
     doc.title, doc.title_source = cleaned.title, cleaned.title_source
     doc.republished_from, doc.genre = cleaned.republished_from, cleaned.genre
+
+
+def _despin(doc: Document, settings: Settings) -> None:
+    """Undo article spinning; clean text passes through unchanged (and fast)."""
+    result = despin.despin(doc.cleaned)
+    doc.text, doc.spin_score, doc.spun = result.text, result.score, result.spun
+    doc.repairs = []
+    shift = 0  # repairs point into the cleaned text; the report and story.json want the repaired
+    for repair in sorted(result.repairs, key=lambda r: r.start):
+        start = repair.start + shift
+        doc.repairs.append(
+            SpinRepair(start, start + len(repair.restored), repair.observed, repair.restored,
+                       round(repair.confidence, 4))
+        )  # fmt: skip
+        shift += len(repair.restored) - (repair.end - repair.start)
 
 
 def _has_own_title(doc: Document) -> bool:
@@ -90,6 +109,7 @@ def _shorten(text: str) -> str:
 STAGES: tuple[Stage, ...] = (
     Stage("language", 1, lambda d: d.extracted, _check_language),
     Stage("clean", 1, lambda d: f"{d.extracted}\0{_metadata_title(d)}", _clean),
+    Stage("despin", 1, lambda d: d.cleaned, _despin),  # bump with the despinner's weights
     Stage("segment", 2, lambda d: f"{d.text}\0{_has_own_title(d)}", _segment),
 )
 # Bump when extraction (ingest/extract.py) changes what it produces from the same bytes.
@@ -146,7 +166,7 @@ def ingest(
     result = RunResult()
     expanded = list(sources.expand(specs))
     reported = 0
-    for done in _run_jobs(_jobs(expanded, store, settings, result), settings):
+    for done in _run_jobs(_jobs(expanded, store, settings), settings):
         if done.error is not None:
             result.errors.append(done.error)
         elif done.doc is None:
@@ -165,9 +185,11 @@ def ingest(
 
 
 def _jobs(
-    expanded: list[str | InputError], store: Store, settings: Settings, result: RunResult
+    expanded: list[str | InputError], store: Store, settings: Settings
 ) -> Iterator[_Job | _Done]:
-    """Jobs for the workers; inputs that failed to read pass through as finished with an error."""
+    """Jobs for the workers; inputs that failed to read pass through as finished with an error,
+    and an input whose bytes this run has already seen passes through as unchanged."""
+    seen: set[str] = set()
     for index, spec in enumerate(expanded, start=1):
         if isinstance(spec, InputError):
             yield _Done(index, None, {}, False, spec)
@@ -177,6 +199,10 @@ def _jobs(
                 yield _Done(index, None, {}, False, item)
                 continue
             doc_id = extract.content_id(item.data)
+            if doc_id in seen:
+                yield _Done(index, None, {}, False)
+                continue
+            seen.add(doc_id)
             yield _Job(index, item, store.document(doc_id), store.stage_runs(doc_id))
 
 
@@ -184,14 +210,16 @@ def _run_jobs(jobs: Iterator[_Job | _Done], settings: Settings) -> Iterator[_Don
     """Results in input order. A bounded window of jobs is in flight, so a crawl of millions of
     records never sits in memory at once."""
     workers = settings.workers or os.cpu_count() or 1
-    if workers == 1:
-        for job in jobs:
+    head = list(itertools.islice(jobs, _POOL_MIN_JOBS))
+    if workers == 1 or len(head) < _POOL_MIN_JOBS:
+        # A small story is done before worker processes would have loaded their models.
+        for job in itertools.chain(head, jobs):
             yield job if isinstance(job, _Done) else _update(job, settings)
         return
     window: deque[Future[_Done] | _Done] = deque()
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for job in jobs:
+        for job in itertools.chain(head, jobs):
             window.append(job if isinstance(job, _Done) else pool.submit(_update, job, settings))
             if len(window) >= _IN_FLIGHT_PER_WORKER * workers:
                 yield _result(window.popleft())

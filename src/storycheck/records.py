@@ -47,6 +47,21 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class SpinRepair:
+    """A word or phrase the despinner restored: ``text[start:end]`` of the repaired text is
+    ``restored``; the published text had ``observed`` there."""
+
+    start: int
+    end: int
+    observed: str
+    restored: str
+    confidence: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Sentence:
     """A sentence of a document's text, with offsets into that text."""
 
@@ -62,6 +77,8 @@ class Document:
 
     ``uri`` is the document's own address (its URL when known, else its path); ``input`` is where
     this run read it (``crawl.jsonl:12``, ``crawl.warc#3 (url)``), for finding it again.
+    Text moves through three states: ``extracted`` from the input, ``cleaned`` of boilerplate,
+    and ``text``, with spinning undone, which every later stage reads.
     """
 
     id: str
@@ -70,6 +87,7 @@ class Document:
     format: str
     raw: bytes
     extracted: str
+    cleaned: str = ""
     text: str = ""
     title: str | None = None
     title_source: str | None = None
@@ -84,5 +102,6 @@ class Document:
     genre: Genre = "unknown"
     spin_score: float | None = None
     spun: bool = False
+    repairs: list[SpinRepair] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from storycheck.errors import StorycheckError
-from storycheck.records import Document, Sentence, Signal
+from storycheck.records import Document, Sentence, Signal, SpinRepair
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -30,7 +30,8 @@ MIGRATIONS: tuple[str, ...] = (
         format TEXT NOT NULL,           -- text | markdown | html | json
         raw BLOB NOT NULL,              -- the input exactly as read
         extracted TEXT NOT NULL,        -- main text before cleaning
-        text TEXT NOT NULL,             -- cleaned text that every later stage reads
+        cleaned TEXT NOT NULL,          -- boilerplate cut, before despinning
+        text TEXT NOT NULL,             -- cleaned and despun: what every later stage reads
         title TEXT, title_source TEXT, author TEXT, published TEXT,
         source TEXT, site_name TEXT, canonical_url TEXT, language TEXT, encoding TEXT,
         republished_from TEXT,
@@ -38,6 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
         signals TEXT NOT NULL DEFAULT '[]',   -- JSON list of cut boilerplate and other evidence
         spin_score REAL,
         spun INTEGER NOT NULL DEFAULT 0,
+        repairs TEXT NOT NULL DEFAULT '[]',   -- JSON: words the despinner restored
         origin TEXT,                    -- the document this one's story started from
         profile TEXT,                   -- JSON: why the genre, and the signals behind it
         added_at TEXT NOT NULL
@@ -102,6 +104,7 @@ _DOCUMENT_COLUMNS = (
     "format",
     "raw",
     "extracted",
+    "cleaned",
     "text",
     "title",
     "title_source",
@@ -153,13 +156,15 @@ class Store:
         now = _now()
         values = [getattr(doc, c) for c in _DOCUMENT_COLUMNS]
         signals = json.dumps([s.to_json() for s in doc.signals], ensure_ascii=False)
+        repairs = json.dumps([r.to_json() for r in doc.repairs], ensure_ascii=False)
         with self._db:
+            json_columns = ("signals", "repairs")
             self._db.execute(
-                f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}, signals, added_at) "
-                f"VALUES ({', '.join('?' * (len(values) + 2))}) "
+                f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS + json_columns)}, added_at) "
+                f"VALUES ({', '.join('?' * (len(values) + 3))}) "
                 "ON CONFLICT(id) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in (*_DOCUMENT_COLUMNS[1:], "signals")),
-                (*values, signals, now),
+                + ", ".join(f"{c} = excluded.{c}" for c in (*_DOCUMENT_COLUMNS[1:], *json_columns)),
+                (*values, signals, repairs, now),
             )
             self._db.execute("DELETE FROM sentences WHERE document = ?", (doc.id,))
             self._db.executemany(
@@ -186,14 +191,16 @@ class Store:
 
     def _documents(self, where: str, params: tuple[str, ...]) -> list[Document]:
         cursor = self._db.execute(
-            f"SELECT {', '.join(_DOCUMENT_COLUMNS)}, signals FROM documents {where}", params
+            f"SELECT {', '.join(_DOCUMENT_COLUMNS)}, signals, repairs FROM documents {where}",
+            params,
         )
         docs = []
         for row in cursor.fetchall():
-            fields = dict(zip(_DOCUMENT_COLUMNS, row[:-1], strict=True))
+            fields = dict(zip(_DOCUMENT_COLUMNS, row[:-2], strict=True))
             fields["spun"] = bool(fields["spun"])
             doc = Document(**fields)
-            doc.signals = [Signal(**s) for s in json.loads(row[-1])]
+            doc.signals = [Signal(**s) for s in json.loads(row[-2])]
+            doc.repairs = [SpinRepair(**r) for r in json.loads(row[-1])]
             doc.sentences = self.sentences(doc.id)
             docs.append(doc)
         return docs
