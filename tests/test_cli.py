@@ -109,3 +109,23 @@ def test_urls_to_private_addresses_are_refused_unless_allowed(local_site, tmp_pa
     (doc,) = json.loads((tmp_path / "b" / "story.json").read_text())["documents"]
     assert doc["uri"] == url and doc["author"] == "Priya Lund"
     assert doc["source"] == "selwickgazette.example"
+
+
+def test_despin_command(write):
+    from storycheck.repair.spinner import spin
+
+    clean = REPORT.split("\n", 1)[1] * 3
+    spun = spin(clean, seed=3).text
+    assert spun != clean
+    spun_file = write("spun.txt", spun)
+    repaired = runner.invoke(app, ["despin", str(spun_file)])
+    assert repaired.exit_code == 0
+    changed = sum(a != b for a, b in zip(spun.split(), repaired.stdout.split(), strict=False))
+    assert changed > 0  # something was restored
+    log = json.loads(runner.invoke(app, ["despin", str(spun_file), "--json"]).stdout)
+    assert log["spun"] is True and log["repairs"]
+    for repair in log["repairs"]:
+        assert spun[repair["start"] : repair["end"]] == repair["observed"]
+    untouched = runner.invoke(app, ["despin", "-"], input=clean)
+    assert untouched.stdout == clean
+    assert runner.invoke(app, ["despin", str(write("x.bin", b"\x00\x01\x02"))]).exit_code == 2

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from storycheck import api
 from storycheck.config import DEFAULT_SETTINGS, Settings
 from storycheck.errors import StorycheckError
+from storycheck.ingest.decode import decode_bytes
+from storycheck.repair import despin as despinner
 
 app = typer.Typer(
     help="Check a news story across its sources: what each document says, which copy which, "
@@ -78,6 +82,39 @@ def demo(
         importlib.resources.files("storycheck") / "demo_story"
     ) as folder:
         _run([str(folder)], out, DEFAULT_SETTINGS, quiet)
+
+
+@app.command()
+def despin(
+    path: Annotated[str, typer.Argument(help="A text file, or '-' for standard input.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the repair log and spin score as JSON.")
+    ] = False,
+) -> None:
+    """Undo article spinning: print the repaired text (or, with --json, what was repaired)."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        text = decode_bytes(data, "<stdin>" if path == "-" else path).text
+    except OSError as err:
+        _err.print(f"storycheck: {path}: cannot read: {err.strerror or err}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    except StorycheckError as err:
+        _err.print(f"storycheck: {err}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    result = despinner.despin(text)
+    if not as_json:
+        sys.stdout.write(result.text)
+        return
+    log = {
+        "score": round(result.score, 4),
+        "spun": result.spun,
+        "repairs": [
+            {"start": r.start, "end": r.end, "observed": r.observed, "restored": r.restored,
+             "confidence": round(r.confidence, 4)}
+            for r in result.repairs
+        ],
+    }  # fmt: skip
+    print(json.dumps(log, ensure_ascii=False, indent=2))
 
 
 def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:
