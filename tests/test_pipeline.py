@@ -76,6 +76,23 @@ def _count(db_path: Path) -> int:
         return 0
 
 
+def _descendants(pid: int) -> set[int]:
+    """Processes below ``pid`` (Linux /proc), read while it is alive."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
 def test_killed_run_resumes_without_duplicates(tmp_path):
     n = 500
     folder = _corpus(tmp_path / "in", n)
@@ -85,10 +102,17 @@ def test_killed_run_resumes_without_duplicates(tmp_path):
     deadline = time.monotonic() + 60
     while _count(out / "story.db") < 20 and time.monotonic() < deadline:
         time.sleep(0.05)
+    helpers = _descendants(process.pid)
+    assert helpers, "the run used worker processes"
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL
     stored = _count(out / "story.db")
     assert 20 <= stored < n, "the run was not killed half-way"
+    # Its workers notice and leave rather than linger with their models loaded.
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in helpers)
 
     finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
@@ -113,3 +137,21 @@ def test_worker_processes_store_the_same_documents_in_input_order(tmp_path):
             ]
             stored[workers] = [(d.id, d.text, d.sentences) for d in store.documents()]
     assert stored[1] == stored[2]
+
+
+def test_despinning_can_be_turned_off_and_on_again(tmp_path):
+    from storycheck.repair.spinner import spin
+
+    spun = spin(REPORT.split("\n", 1)[1] * 3, seed=4).text
+    path = tmp_path / "spun.txt"
+    path.write_text(spun)
+    with Store.open(tmp_path / "s.db") as store:
+        ingest([str(path)], store, settings(despin=False))
+        (doc,) = store.documents()
+        assert doc.text == doc.cleaned and not doc.spun and doc.spin_score is None
+        again = ingest([str(path)], store, settings())
+        assert again.updated == 1  # the setting is part of the stage's input
+        (doc,) = store.documents()
+        assert doc.spun and doc.repairs and doc.text != doc.cleaned
+        for repair in doc.repairs:
+            assert doc.text[repair.start : repair.end] == repair.restored

@@ -56,6 +56,9 @@ def analyze(
     allow_private: Annotated[
         bool, typer.Option("--allow-private", help="Let URLs reach loopback and private addresses.")
     ] = False,
+    no_despin: Annotated[
+        bool, typer.Option("--no-despin", help="Analyse spun text as published (faster).")
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only errors and the final paths.")
     ] = False,
@@ -66,6 +69,7 @@ def analyze(
         max_document_bytes=max_bytes,
         languages=tuple(lang) if lang else DEFAULT_SETTINGS.languages,
         allow_private_addresses=allow_private,
+        despin=not no_despin,
     )
     _run(paths, out, settings, quiet)
 

@@ -20,6 +20,10 @@ class Settings:
     fetch_timeout_s: float = 20.0
     max_redirects: int = 5
     user_agent: str = "storycheck/0.1 (+offline news verification)"
+    # Undo article spinning. Off, spun text is analysed as published (provenance still tells a
+    # spun copy by its word-for-word substitutions); detection costs clean text little, but
+    # restoring spun text is the slowest stage.
+    despin: bool = True
     # Processes for the per-document stages; 0 means one per CPU core.
     workers: int = 0
     # Author named in ClaimReview output.

@@ -13,6 +13,8 @@ import itertools
 import json
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,6 +36,8 @@ _IN_FLIGHT_PER_WORKER = 8
 # Fewer inputs than this are processed in this process: starting workers, each loading the
 # models, costs more than it saves.
 _POOL_MIN_JOBS = 24
+# How often a worker checks that the main process is still alive, in seconds.
+_PARENT_CHECK_S = 1.0
 # Longest title made from a first sentence when the input gives no title.
 _FALLBACK_TITLE_CHARS = 100
 
@@ -44,7 +48,7 @@ class Stage:
 
     name: str
     version: int
-    reads: Callable[[Document], str]
+    reads: Callable[[Document, Settings], str]
     run: Callable[[Document, Settings], None]
 
 
@@ -74,6 +78,9 @@ def _clean(doc: Document, settings: Settings) -> None:
 
 def _despin(doc: Document, settings: Settings) -> None:
     """Undo article spinning; clean text passes through unchanged (and fast)."""
+    if not settings.despin:
+        doc.text, doc.spin_score, doc.spun, doc.repairs = doc.cleaned, None, False, []
+        return
     result = despin.despin(doc.cleaned)
     doc.text, doc.spin_score, doc.spun = result.text, result.score, result.spun
     doc.repairs = []
@@ -107,10 +114,11 @@ def _shorten(text: str) -> str:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("language", 1, lambda d: d.extracted, _check_language),
-    Stage("clean", 1, lambda d: f"{d.extracted}\0{_metadata_title(d)}", _clean),
-    Stage("despin", 1, lambda d: d.cleaned, _despin),  # bump with the despinner's weights
-    Stage("segment", 2, lambda d: f"{d.text}\0{_has_own_title(d)}", _segment),
+    Stage("language", 1, lambda d, s: d.extracted, _check_language),
+    Stage("clean", 1, lambda d, s: f"{d.extracted}\0{_metadata_title(d)}", _clean),
+    # Bump the version with the despinner's weights.
+    Stage("despin", 1, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
+    Stage("segment", 2, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
 )
 # Bump when extraction (ingest/extract.py) changes what it produces from the same bytes.
 EXTRACT_VERSION = 1
@@ -218,13 +226,33 @@ def _run_jobs(jobs: Iterator[_Job | _Done], settings: Settings) -> Iterator[_Don
         return
     window: deque[Future[_Done] | _Done] = deque()
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+    ) as pool:
         for job in itertools.chain(head, jobs):
             window.append(job if isinstance(job, _Done) else pool.submit(_update, job, settings))
             if len(window) >= _IN_FLIGHT_PER_WORKER * workers:
                 yield _result(window.popleft())
         while window:
             yield _result(window.popleft())
+
+
+def _exit_with(parent: int) -> None:
+    """Worker initializer: leave when the main process is gone.
+
+    A killed ``analyze`` cannot tell its workers to stop, and a pool worker never sees its task
+    queue close (it holds both ends), so without this each would linger with its models loaded.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_S)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _result(item: Future[_Done] | _Done) -> _Done:
@@ -243,7 +271,7 @@ def _update(job: _Job, settings: Settings) -> _Done:
             doc = extract.to_document(raw)
         changed = doc is not stored
         for stage in STAGES:
-            key = _hash(stage.reads(doc))
+            key = _hash(stage.reads(doc, settings))
             if changed or job.runs.get(stage.name) != (stage.version, key):
                 stage.run(doc, settings)
                 changed = True

@@ -70,7 +70,11 @@ def find_derivations(docs: Sequence[Document], vectors: VectorSource | None = No
     rewrites that share little wording are found too."""
     feats = [features(d) for d in docs]
     edges: list[Derivation] = []
-    lexical = candidate_pairs(feats)
+    by_age = sorted(range(len(docs)), key=lambda k: (docs[k].published or "\uffff", k))
+    rank = [0] * len(docs)
+    for position, k in enumerate(by_age):
+        rank[k] = position
+    lexical = candidate_pairs(feats, rank)
     for i, j, _ in lexical:
         alignment = align(feats[i], feats[j])
         if len(alignment.matches) >= rules.MIN_MATCHED_SENTENCES:

@@ -7,8 +7,12 @@ the bbc-news articles (see docs/provenance.md for the figures), and checked on t
 from __future__ import annotations
 
 # Candidates ----------------------------------------------------------------------------------
-# A 3-gram found in more documents than this is boilerplate ("said in a statement"), not reuse.
-MAX_SHINGLE_DOCS = 200
+# A 3-gram shared by up to this many documents pairs them all; one shared by more (a story
+# copied hundreds of times, or boilerplate such as "said in a statement") pairs each document
+# only with the HUB_SOURCES earliest, which keeps the work linear. Boilerplate pairs then fail
+# alignment (one matching sentence at most).
+ALL_PAIRS_DOCS = 50
+HUB_SOURCES = 5
 # A pair is aligned only when it shares this many 3-grams, and they make up this share of the
 # smaller document's 3-grams. Raw spun copies keep about 30% of their original's 3-grams;
 # unrelated articles on the same topic share about 1%.
@@ -44,8 +48,11 @@ SPUN_MIN_ORDER = 0.9
 SPUN_MIN_SUBSTITUTION = 0.6
 
 # Paraphrase rewrites (embeddings) ------------------------------------------------------------
-# Documents whose leads (title and first sentences) are this close are aligned by embeddings.
+# Documents whose leads (title and first sentences) are this close are aligned by embeddings,
+# each with at most LEAD_NEIGHBOURS of its closest (a story copied hundreds of times would
+# otherwise make every pair a neighbour).
 LEAD_NEIGHBOUR = 0.8
+LEAD_NEIGHBOURS = 5
 # Two sentences are paraphrases at this cosine (all-MiniLM-L6-v2): hand-written paraphrases in
 # tests/test_provenance.py score 0.77-0.94, the closest pair of independent reports 0.73.
 PARAPHRASE_SIMILARITY = 0.75

@@ -82,14 +82,17 @@ def neighbour_pairs(feats: Sequence[DocFeatures], vectors: VectorSource) -> list
     if len(feats) < 2:
         return []
     leads = np.vstack(vectors("lead", [f.id for f in feats]))
-    pairs = []
+    keep = min(rules.LEAD_NEIGHBOURS + 1, len(feats))  # +1: each document is its own closest
+    pairs = set()
     for start in range(0, len(feats), 1024):  # blocks keep the similarity matrix small
         block = leads[start : start + 1024] @ leads.T
-        for i, j in zip(*np.nonzero(block >= rules.LEAD_NEIGHBOUR), strict=True):
-            i = int(i) + start
-            if i < j:
-                pairs.append((i, int(j)))
-    return pairs
+        closest = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
+        for row, columns in enumerate(closest):
+            i = row + start
+            for j in columns.tolist():
+                if i != j and block[row, j] >= rules.LEAD_NEIGHBOUR:
+                    pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
 
 
 def align_semantic(a: DocFeatures, b: DocFeatures, va: np.ndarray, vb: np.ndarray) -> Alignment:
