@@ -123,7 +123,11 @@ def test_despin_command(write):
     changed = sum(a != b for a, b in zip(spun.split(), repaired.stdout.split(), strict=False))
     assert changed > 0  # something was restored
     log = json.loads(runner.invoke(app, ["despin", str(spun_file), "--json"]).stdout)
+    assert set(log) == {"score", "spun", "repairs"}
     assert log["spun"] is True and log["repairs"]
+    assert all(
+        set(r) == {"start", "end", "observed", "restored", "confidence"} for r in log["repairs"]
+    )
     for repair in log["repairs"]:
         assert spun[repair["start"] : repair["end"]] == repair["observed"]
     untouched = runner.invoke(app, ["despin", "-"], input=clean)

@@ -106,19 +106,10 @@ def despin(
         _err.print(f"storycheck: {err}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from err
     result = despinner.despin(text)
-    if not as_json:
+    if as_json:
+        print(json.dumps(despinner.to_json(result), ensure_ascii=False, indent=2))
+    else:
         sys.stdout.write(result.text)
-        return
-    log = {
-        "score": round(result.score, 4),
-        "spun": result.spun,
-        "repairs": [
-            {"start": r.start, "end": r.end, "observed": r.observed, "restored": r.restored,
-             "confidence": round(r.confidence, 4)}
-            for r in result.repairs
-        ],
-    }  # fmt: skip
-    print(json.dumps(log, ensure_ascii=False, indent=2))
 
 
 def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:

@@ -116,8 +116,7 @@ def _shorten(text: str) -> str:
 STAGES: tuple[Stage, ...] = (
     Stage("language", 1, lambda d, s: d.extracted, _check_language),
     Stage("clean", 1, lambda d, s: f"{d.extracted}\0{_metadata_title(d)}", _clean),
-    # Bump the version with the despinner's weights.
-    Stage("despin", 1, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
+    Stage("despin", despin.VERSION, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
     Stage("segment", 2, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
 )
 # Bump when extraction (ingest/extract.py) changes what it produces from the same bytes.

@@ -1,0 +1,150 @@
+"""The despinner: spun text restored, clean text untouched byte for byte, names kept."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storycheck.errors import MissingResourceError
+from storycheck.repair import wordnet
+from storycheck.repair.despin import DespinResult, despin, despin_many
+from storycheck.repair.evaluate import compare
+from storycheck.repair.spinner import Spinner, SpinSettings
+
+CLEAN = [
+    "The government said in a statement that the talks between the two sides went well on "
+    'Monday, and he expects a deal in the coming weeks. "We are in a good place," Mr Smith '
+    "said.\n",
+    "Shares in the company rose 4% to 312p after it reported a pre-tax profit of £1.2bn for the "
+    "year to March, up from £950m a year earlier.\r\nAnalysts had expected a smaller rise.\r\n",
+    "Arsenal beat Chelsea 2-1 at the Emirates on Saturday.  Thierry Henry scored twice in the "
+    "second half as the home side moved three points clear at the top of the table.\n\n",
+    "The minister told MPs the new rules would come into force next year, but critics said the "
+    "plans did not go far enough to protect workers on low pay.",
+]
+
+STORY = (
+    "The prime minister has promised to cut the number of people waiting for hospital treatment "
+    "in England by the end of the year. Speaking in London on Monday, he said the government "
+    "would spend more money on new clinics and would train thousands of extra nurses. Critics "
+    "said the plan was not enough and that patients would still face long delays. The health "
+    "secretary said the reforms would make a real difference, and that waiting times had "
+    "already started to fall in many areas. Doctors said they welcomed the extra money but "
+    "warned that staff shortages remained the biggest problem facing the service. The "
+    "opposition said the promise was a gimmick and that the government had failed to keep "
+    "similar promises in the past. A report published last week found that more than four "
+    "million people were waiting for treatment, the highest number on record.\n"
+)
+
+
+def test_seed_000_style_function_words_restored():
+    spun = (
+        "Helium said successful a statement that the talks betwixt the two sides went well on "
+        "Monday, and helium expects a deal successful the coming weeks.\n"
+    )
+    result = despin(spun)
+    assert result.spun and result.score > 0.5
+    pairs = {(r.observed, r.restored) for r in result.repairs}
+    assert {("successful", "in"), ("betwixt", "between"), ("helium", "he")} <= pairs
+    assert "said in a statement that the talks between the two sides" in result.text
+    assert "and he expects a deal in the coming weeks" in result.text
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_clean_text_is_returned_byte_identical(text):
+    result = despin(text)
+    assert result.text == text
+    assert result.spun is False and result.repairs == []
+    assert 0.0 <= result.score < 0.5
+
+
+def test_empty_and_odd_inputs():
+    for text in ("", "\n\n", "12345", "!!!", "Hello"):
+        result = despin(text)
+        assert result.text == text and not result.repairs
+
+
+@pytest.fixture(scope="module")
+def round_trip():
+    spin = Spinner(SpinSettings(seed=11)).spin(STORY)
+    return spin, despin(spin.text)
+
+
+def test_round_trip_restores_most_spun_words(round_trip):
+    spin, result = round_trip
+    assert result.spun
+    tally = compare(spin, result)
+    assert tally.spun >= 20
+    assert tally.restored_share >= 0.5, result.text
+    assert tally.damaged <= 2
+
+
+def test_repairs_line_up_with_input(round_trip):
+    spin, result = round_trip
+    rebuilt, cursor = [], 0
+    for repair in result.repairs:
+        assert spin.text[repair.start : repair.end] == repair.observed
+        assert 0.0 <= repair.confidence <= 1.0
+        rebuilt.append(spin.text[cursor : repair.start] + repair.restored)
+        cursor = repair.end
+    assert "".join(rebuilt) + spin.text[cursor:] == result.text
+
+
+def test_proper_nouns_quotes_and_numbers_are_not_repaired():
+    text = (
+        "The company said successful a statement that Apple would pay $1,400 to 2,008 workers "
+        "betwixt March and May 2005, and that helium would meet the unions connected Monday "
+        'successful London. "Freedom is not free," said Mr Grant, quoting Lincoln. Helium '
+        "added that 13 towns and 7 cities were affected successful Kent, arsenic the storm "
+        "moved north betwixt Friday and Sunday.\n"
+    )
+    result = despin(text)
+    assert result.spun
+    for kept in ("Apple", "$1,400", "2,008", "March", "May 2005", '"Freedom is not free,"',
+                 "Mr Grant", "Lincoln", "13 towns", "7 cities", "Kent"):  # fmt: skip
+        assert kept in result.text
+    for repair in result.repairs:
+        assert repair.observed.islower()
+        assert not re.search(r"\d", repair.observed)
+
+
+def test_batch_matches_single():
+    texts = [CLEAN[0], Spinner(SpinSettings(seed=3)).spin(STORY).text]
+    assert despin_many(texts) == [despin(t) for t in texts]
+    assert all(isinstance(r, DespinResult) for r in despin_many(texts))
+
+
+def test_missing_wordnet_names_the_install_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORYCHECK_DATA_DIR", str(tmp_path))
+    wordnet.load_table.cache_clear()
+    try:
+        with pytest.raises(MissingResourceError, match="setup.sh"):
+            wordnet.load_table()
+    finally:
+        monkeypatch.delenv("STORYCHECK_DATA_DIR")
+        wordnet.load_table.cache_clear()
+
+
+def test_lexnames_has_the_45_lexicographer_files():
+    lines = wordnet.lexnames_text().splitlines()
+    assert len(lines) == 45
+    assert lines[0] == "00\tadj.all\t3" and lines[44] == "44\tadj.ppl\t3"
+    assert lines[3] == "03\tnoun.Tops\t1" and lines[29] == "29\tverb.body\t2"
+
+
+def test_chunks_cover_text_and_respect_limit():
+    from storycheck.repair.despin import _chunks
+
+    text = ("word " * 50 + "\n") * 3 + "x" * 30 + " tail\n"
+    pieces = _chunks(text, 64)
+    assert "".join(pieces) == text
+    assert all(len(p) <= 64 for p in pieces)
+
+
+def test_long_single_line_document():
+    spun = Spinner(SpinSettings(seed=5)).spin(STORY.replace("\n", " ") * 9).text
+    result = despin(spun)
+    assert result.spun and result.repairs
+    for repair in result.repairs:
+        assert spun[repair.start : repair.end] == repair.observed
