@@ -20,7 +20,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from storycheck.errors import MissingResourceError
@@ -187,9 +187,13 @@ class Despinner:
         self.table = table or load_table()
         self.model = model or load_model()
         self.weights = weights or load_weights()
-        self.lm = load_lm() if params.w_lm else None
         self._cands: dict[str, list[tuple[str, list[str], float]]] = {}
         self._margin: dict[str, float] = {}
+
+    @cached_property
+    def lm(self) -> CausalLM | None:
+        """SmolLM2, loaded when the first spun text needs it: clean stories never pay for it."""
+        return load_lm() if self.params.w_lm else None
 
     # -- candidates -------------------------------------------------------------------------
     def channel(self, spun: str, original: str, tier: int) -> float:
