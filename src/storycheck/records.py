@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Genre = Literal["report", "opinion", "republication", "aggregator", "rewrite", "unknown"]
+EntityType = Literal["person", "organisation", "place"]
+ClaimKind = Literal["quantity", "event", "attribution", "other"]
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,77 @@ class SpinRepair:
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of a document's text, with offsets into that text."""
+    """A sentence of a document's text, with offsets into that text.
+
+    ``checkworthiness`` (0..1) is set by the claims stage: how much a fact-checker would want to
+    verify the sentence, kept for every sentence so a reader can see what fell below the bar.
+    """
 
     index: int
     start: int
     end: int
     text: str
+    checkworthiness: float | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A named entity as written in one document; the story-wide entity it belongs to is found
+    across documents later, when every alias ("Sir Keir Starmer", "Starmer") is known."""
+
+    start: int
+    end: int
+    text: str
+    type: EntityType
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A check-worthy sentence with what makes it checkable.
+
+    ``numbers`` and ``dates`` are normalised values as JSON-ready dicts (see
+    ``claims.quantities`` and ``claims.dates``). The entities a claim names are known only once
+    the whole story's mentions are merged, so they live with the story, not here.
+    """
+
+    index: int
+    sentence: int
+    start: int
+    end: int
+    text: str
+    kind: ClaimKind
+    checkworthiness: float
+    numbers: tuple[dict[str, Any], ...] = ()
+    dates: tuple[dict[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words a document attributes to someone: ``text`` is ``document.text[start:end]``.
+
+    ``speaker_text`` is the speaker as written ("he", "a CPS spokesman"); ``speaker_name`` the
+    name it resolves to in the document; ``via`` the outlet the document credits the quote to.
+    """
+
+    start: int
+    end: int
+    text: str
+    speaker_text: str | None
+    speaker_name: str | None
+    speaker_start: int | None
+    speaker_end: int | None
+    cue: str | None
+    direct: bool
+    via: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -105,3 +172,6 @@ class Document:
     repairs: list[SpinRepair] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from storycheck.errors import StorycheckError
-from storycheck.records import Document, Sentence, Signal, SpinRepair
+from storycheck.records import Claim, Document, Mention, Quote, Sentence, Signal, SpinRepair
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -92,6 +92,74 @@ MIGRATIONS: tuple[str, ...] = (
         input TEXT PRIMARY KEY,
         reason TEXT NOT NULL,
         at TEXT NOT NULL
+    );
+    """,
+    """
+    ALTER TABLE sentences ADD COLUMN checkworthiness REAL;
+    CREATE TABLE claims (
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sentence INTEGER NOT NULL,      -- the sentence's idx
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL,             -- quantity | event | attribution | other
+        checkworthiness REAL NOT NULL,
+        numbers TEXT NOT NULL,          -- JSON: normalised quantities
+        dates TEXT NOT NULL,            -- JSON: normalised dates and periods
+        PRIMARY KEY (document, idx)
+    );
+    CREATE TABLE quotes (
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        speaker_text TEXT, speaker_name TEXT, speaker_start INTEGER, speaker_end INTEGER,
+        cue TEXT,
+        direct INTEGER NOT NULL,
+        via TEXT,                       -- the outlet the quote is credited to
+        PRIMARY KEY (document, idx)
+    );
+    CREATE TABLE mentions (             -- names as the entity model found them, per document
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        type TEXT NOT NULL,             -- person | organisation | place
+        PRIMARY KEY (document, idx)
+    );
+    CREATE TABLE entities (             -- written by the story stage from all mentions
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        aliases TEXT NOT NULL,          -- JSON list of the names used
+        documents TEXT NOT NULL         -- JSON list of document ids
+    );
+    CREATE TABLE entity_mentions (      -- every mention with its entity, including aliases
+        document TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start_char INTEGER NOT NULL,    -- the model missed but the story knows
+        end_char INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        entity TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        PRIMARY KEY (document, start_char)
+    );
+    CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        date_start TEXT, date_end TEXT, date_text TEXT NOT NULL, precision TEXT,
+        text TEXT NOT NULL,
+        documents TEXT NOT NULL,        -- JSON list of document ids
+        claims TEXT NOT NULL            -- JSON list of claim ids
+    );
+    CREATE TABLE claim_groups (         -- one proposition across documents, contested first
+        id TEXT PRIMARY KEY,
+        statement TEXT NOT NULL,
+        status TEXT NOT NULL,           -- contested | corroborated | single_source
+        independent_sources INTEGER NOT NULL,
+        contradicting_sources INTEGER NOT NULL,
+        members TEXT NOT NULL,          -- JSON: claim, document, stance, origin
+        documents TEXT NOT NULL         -- JSON list of document ids
     );
     """,
 )
@@ -168,15 +236,45 @@ class Store:
             )
             self._db.execute("DELETE FROM sentences WHERE document = ?", (doc.id,))
             self._db.executemany(
-                "INSERT INTO sentences (document, idx, start_char, end_char, text) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(doc.id, s.index, s.start, s.end, s.text) for s in doc.sentences],
-            )
+                "INSERT INTO sentences (document, idx, start_char, end_char, text, "
+                "checkworthiness) VALUES (?, ?, ?, ?, ?, ?)",
+                [(doc.id, s.index, s.start, s.end, s.text, s.checkworthiness)
+                 for s in doc.sentences],
+            )  # fmt: skip
+            self._save_claims(doc)
             self._db.executemany(
                 "INSERT OR REPLACE INTO stage_runs (document, stage, version, input_hash, done_at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(doc.id, name, v, h, now) for name, (v, h) in stages.items()],
             )
+
+    def _save_claims(self, doc: Document) -> None:
+        for table in ("claims", "quotes", "mentions"):
+            self._db.execute(f"DELETE FROM {table} WHERE document = ?", (doc.id,))
+        self._db.executemany(
+            "INSERT INTO claims (document, idx, sentence, start_char, end_char, text, kind, "
+            "checkworthiness, numbers, dates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc.id, c.index, c.sentence, c.start, c.end, c.text, c.kind, c.checkworthiness,
+                 _json(c.numbers), _json(c.dates))
+                for c in doc.claims
+            ],
+        )  # fmt: skip
+        self._db.executemany(
+            "INSERT INTO quotes (document, idx, start_char, end_char, text, speaker_text, "
+            "speaker_name, speaker_start, speaker_end, cue, direct, via) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc.id, i, q.start, q.end, q.text, q.speaker_text, q.speaker_name,
+                 q.speaker_start, q.speaker_end, q.cue, int(q.direct), q.via)
+                for i, q in enumerate(doc.quotes)
+            ],
+        )  # fmt: skip
+        self._db.executemany(
+            "INSERT INTO mentions (document, idx, start_char, end_char, text, type) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(doc.id, i, m.start, m.end, m.text, m.type) for i, m in enumerate(doc.mentions)],
+        )
 
     def document(self, document_id: str) -> Document | None:
         rows = self._documents("WHERE id = ?", (document_id,))
@@ -202,15 +300,42 @@ class Store:
             doc.signals = [Signal(**s) for s in json.loads(row[-2])]
             doc.repairs = [SpinRepair(**r) for r in json.loads(row[-1])]
             doc.sentences = self.sentences(doc.id)
+            self._load_claims(doc)
             docs.append(doc)
         return docs
 
     def sentences(self, document_id: str) -> list[Sentence]:
         rows = self._db.execute(
-            "SELECT idx, start_char, end_char, text FROM sentences WHERE document = ? ORDER BY idx",
+            "SELECT idx, start_char, end_char, text, checkworthiness FROM sentences "
+            "WHERE document = ? ORDER BY idx",
             (document_id,),
         ).fetchall()
         return [Sentence(*row) for row in rows]
+
+    def _load_claims(self, doc: Document) -> None:
+        where = "WHERE document = ? ORDER BY idx"
+        doc.claims = [
+            Claim(idx, sentence, start, end, text, kind, score, tuple(json.loads(numbers)),
+                  tuple(json.loads(dates)))
+            for idx, sentence, start, end, text, kind, score, numbers, dates in self._db.execute(
+                "SELECT idx, sentence, start_char, end_char, text, kind, checkworthiness, "
+                f"numbers, dates FROM claims {where}", (doc.id,)
+            )
+        ]  # fmt: skip
+        doc.quotes = [
+            Quote(start, end, text, speaker, name, s_start, s_end, cue, bool(direct), via)
+            for start, end, text, speaker, name, s_start, s_end, cue, direct, via
+            in self._db.execute(
+                "SELECT start_char, end_char, text, speaker_text, speaker_name, speaker_start, "
+                f"speaker_end, cue, direct, via FROM quotes {where}", (doc.id,)
+            )
+        ]  # fmt: skip
+        doc.mentions = [
+            Mention(*row)
+            for row in self._db.execute(
+                f"SELECT start_char, end_char, text, type FROM mentions {where}", (doc.id,)
+            )
+        ]
 
     # Cross-document stages ---------------------------------------------------------------------
 
@@ -250,6 +375,95 @@ class Store:
                 ],
             )
             self._record_corpus_stage(*stage)
+
+    def save_story_claims(
+        self,
+        entities: list[dict[str, Any]],
+        mentions: list[tuple[str, int, int, str, str]],
+        events: list[dict[str, Any]],
+        stage: tuple[str, int, str],
+    ) -> None:
+        """Replace the story's entities, resolved mentions (document, start, end, text, entity)
+        and events."""
+        with self._db:
+            for table in ("entity_mentions", "events", "entities"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.executemany(
+                "INSERT INTO entities (id, name, type, aliases, documents) VALUES (?, ?, ?, ?, ?)",
+                [(e["id"], e["name"], e["type"], _json(e["aliases"]), _json(e["documents"]))
+                 for e in entities],
+            )  # fmt: skip
+            self._db.executemany(
+                "INSERT INTO entity_mentions (document, start_char, end_char, text, entity) "
+                "VALUES (?, ?, ?, ?, ?)",
+                mentions,
+            )
+            self._db.executemany(
+                "INSERT INTO events (id, date_start, date_end, date_text, precision, text, "
+                "documents, claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (e["id"], e["date"]["start"], e["date"]["end"], e["date"]["text"],
+                     e["date"].get("precision"), e["text"], _json(e["documents"]),
+                     _json(e["claims"]))
+                    for e in events
+                ],
+            )  # fmt: skip
+            self._record_corpus_stage(*stage)
+
+    def save_claim_groups(self, groups: list[dict[str, Any]], stage: tuple[str, int, str]) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM claim_groups")
+            self._db.executemany(
+                "INSERT INTO claim_groups (id, statement, status, independent_sources, "
+                "contradicting_sources, members, documents) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (g["id"], g["statement"], g["status"], g["independent_sources"],
+                     g["contradicting_sources"], _json(g["members"]), _json(g["documents"]))
+                    for g in groups
+                ],
+            )  # fmt: skip
+            self._record_corpus_stage(*stage)
+
+    def claim_groups(self) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT id, statement, status, independent_sources, contradicting_sources, members, "
+            "documents FROM claim_groups ORDER BY rowid"
+        ).fetchall()
+        return [
+            {"id": i, "statement": st, "members": json.loads(m), "documents": json.loads(d),
+             "independent_sources": n, "contradicting_sources": c, "status": status}
+            for i, st, status, n, c, m, d in rows
+        ]  # fmt: skip
+
+    def entities(self) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT id, name, type, aliases, documents FROM entities ORDER BY rowid"
+        ).fetchall()
+        return [
+            {"id": i, "name": n, "type": t, "aliases": json.loads(a), "documents": json.loads(d)}
+            for i, n, t, a, d in rows
+        ]
+
+    def entity_mentions(self) -> dict[str, list[tuple[int, int, str, str]]]:
+        """By document: (start, end, text, entity id) of every resolved mention, in order."""
+        found: dict[str, list[tuple[int, int, str, str]]] = {}
+        for doc, start, end, text, entity in self._db.execute(
+            "SELECT document, start_char, end_char, text, entity FROM entity_mentions "
+            "ORDER BY document, start_char"
+        ):
+            found.setdefault(doc, []).append((start, end, text, entity))
+        return found
+
+    def events(self) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT id, date_start, date_end, date_text, precision, text, documents, claims "
+            "FROM events ORDER BY date_start, rowid"
+        ).fetchall()
+        return [
+            {"id": i, "date": {"start": s, "end": e, "text": t, "precision": p}, "text": text,
+             "documents": json.loads(docs), "claims": json.loads(claims)}
+            for i, s, e, t, p, text, docs, claims in rows
+        ]  # fmt: skip
 
     def _record_corpus_stage(self, stage: str, version: int, input_hash: str) -> None:
         self._db.execute(
@@ -330,6 +544,10 @@ def _migrate(connection: sqlite3.Connection) -> None:
         connection.executescript(
             f"BEGIN; {MIGRATIONS[target]} PRAGMA user_version = {target + 1}; COMMIT;"
         )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _now() -> str:

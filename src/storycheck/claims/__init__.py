@@ -1,0 +1,1 @@
+"""Claims, quotes, entities and dated events extracted from each document's repaired text."""
