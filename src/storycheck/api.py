@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storycheck.config import DEFAULT_SETTINGS, Settings
+from storycheck.crosscheck.stance import stances
 from storycheck.export import story_json, write_json
 from storycheck.pipeline import Progress, RunResult, cross_document, ingest
 from storycheck.report import write_report
 from storycheck.store import Store
+from storycheck.verify import StoryVerifier, Verdict, claim_review
+
+__all__ = ["Outcome", "StoryVerifier", "Verdict", "analyze", "claim_review", "open_story",
+           "stances"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,13 @@ def analyze(
     database = out_dir / "story.db"
     with Store.open(database) as store:
         run = ingest([str(i) for i in inputs], store, settings, progress)
-        if status is not None:
-            status("provenance")
-        cross_document(store)
+        cross_document(store, status)
         story = story_json(store)
     story_path = write_json(story, out_dir / "story.json")
     report_path = write_report(story, out_dir / "report.html")
     return Outcome(run, database, story_path, report_path)
+
+
+def open_story(story: str | Path) -> StoryVerifier:
+    """Load a story that ``analyze`` wrote, ready to verify claims against."""
+    return StoryVerifier.open(Path(story))

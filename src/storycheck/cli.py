@@ -112,6 +112,108 @@ def despin(
         sys.stdout.write(result.text)
 
 
+@app.command()
+def verify(
+    claim: Annotated[
+        str | None, typer.Argument(help="The claim to check.", show_default=False)
+    ] = None,
+    story: Annotated[
+        Path, typer.Option("--story", "-s", help="A folder written by `storycheck analyze`.")
+    ] = Path("storycheck-out"),
+    claims_file: Annotated[
+        Path | None,
+        typer.Option("--claims", help="A file of claims, one per line (JSONL out), or '-'."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    claimreview: Annotated[
+        bool, typer.Option("--claimreview", help="Print schema.org ClaimReview JSON-LD.")
+    ] = False,
+) -> None:
+    """Check a claim against a story: a verdict, its confidence and the evidence sentences."""
+    claims = _claims(claim, claims_file)
+    try:
+        verifier = api.open_story(story)
+    except StorycheckError as err:
+        _err.print(f"storycheck: {err}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    indent = None if claims_file else 2  # one line per claim is JSONL
+    for verdict in verifier.verify(claims):
+        if claimreview:
+            review = api.claim_review(verdict, verifier.documents, DEFAULT_SETTINGS.reviewer)
+            print(json.dumps(review, ensure_ascii=False, indent=indent))
+        elif as_json or claims_file is not None:
+            print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=indent))
+        else:
+            _print_verdict(verdict, verifier.documents)
+
+
+def _claims(claim: str | None, claims_file: Path | None) -> list[str]:
+    if (claim is None) == (claims_file is None):
+        _err.print("storycheck: give one CLAIM or --claims FILE", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if claim is not None:
+        return [claim]
+    assert claims_file is not None
+    try:
+        text = sys.stdin.read() if str(claims_file) == "-" else claims_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        _err.print(f"storycheck: {claims_file}: cannot read: {err}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _print_verdict(verdict: api.Verdict, documents: dict[str, dict]) -> None:
+    print(f"{verdict.verdict.replace('_', ' ')} (confidence {verdict.confidence:.2f}, "
+          f"{verdict.independent_sources} independent sources): {verdict.claim}")  # fmt: skip
+    for item in verdict.evidence:
+        title = documents.get(item.document, {}).get("title") or item.document
+        print(f"  {item.stance:8} {item.score:.2f}  {title} [{item.start}:{item.end}]")
+        print(f"           {item.text}")
+
+
+@app.command()
+def stance(
+    pairs: Annotated[
+        str, typer.Argument(help='JSONL of {"claim", "evidence"} per line, or \'-\'.')
+    ],
+) -> None:
+    """Label (claim, evidence) pairs: supports, refutes or neutral, with the model's scores.
+
+    One JSON object per input line, in order; a line that is not a pair gets {"error": ...}.
+    """
+    try:
+        lines = (sys.stdin.read() if pairs == "-" else Path(pairs).read_text("utf-8")).splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        _err.print(f"storycheck: {pairs}: cannot read: {err}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    parsed: list[tuple[str, str] | str] = [_pair(line) for line in lines if line.strip()]
+    judged = iter(api.stances([p for p in parsed if isinstance(p, tuple)]))
+    bad = 0
+    for number, item in enumerate(parsed, start=1):
+        if isinstance(item, str):
+            bad += 1
+            _err.print(f"storycheck: {pairs}:{number}: {item}", markup=False)
+            print(json.dumps({"error": item}))
+        else:
+            print(json.dumps(next(judged).to_json(), ensure_ascii=False))
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _pair(line: str) -> tuple[str, str] | str:
+    """A (claim, evidence) pair from one JSONL line, or why the line is not one."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        return f"not JSON: {err.msg}"
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    claim, evidence = record.get("claim"), record.get("evidence")
+    if not isinstance(claim, str) or not isinstance(evidence, str):
+        return 'needs string fields "claim" and "evidence"'
+    return claim, evidence
+
+
 def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from storycheck import __version__
+from storycheck.claims import story
+from storycheck.claims.entities import name_key
 from storycheck.records import Document
 from storycheck.store import Store
 
@@ -41,10 +43,38 @@ def document_json(
         "signals": [s.to_json() for s in doc.signals],
         "text": doc.text,
         "sentences": [
-            {"index": s.index, "start": s.start, "end": s.end, "text": s.text}
+            {"index": s.index, "start": s.start, "end": s.end, "text": s.text,
+             "checkworthiness": s.checkworthiness}
             for s in doc.sentences
         ],
-    }
+    }  # fmt: skip
+
+
+def claims_json(docs: list[Document], store: Store) -> dict[str, list[dict[str, Any]]]:
+    """story.json's ``claims``, ``quotes``, ``entities`` and ``events``: each document's claims
+    and quotes linked to the story's entities."""
+    entities = store.entities()
+    mentions = store.entity_mentions()
+    by_name = {name_key(a): e["id"] for e in entities for a in e["aliases"]}
+    claims, quotes = [], []
+    for doc in docs:
+        found = mentions.get(doc.id, [])
+        for claim in doc.claims:
+            claims.append(
+                {"id": story.claim_id(doc.id, claim), "document": doc.id, "start": claim.start,
+                 "end": claim.end, "sentence": claim.sentence, "text": claim.text,
+                 "kind": claim.kind,
+                 "checkworthiness": claim.checkworthiness, "numbers": list(claim.numbers),
+                 "dates": list(claim.dates),
+                 "entities": story.entities_in(claim.start, claim.end, found)}
+            )  # fmt: skip
+        for index, quote in enumerate(doc.quotes):
+            quotes.append(
+                {"id": story.quote_id(doc.id, index), "document": doc.id,
+                 "speaker": story.speaker_entity(quote, found, by_name), **quote.to_json()}
+            )  # fmt: skip
+    return {"claims": claims, "claim_groups": store.claim_groups(), "quotes": quotes,
+            "entities": entities, "events": store.events()}  # fmt: skip
 
 
 def story_json(store: Store) -> dict[str, Any]:
@@ -56,6 +86,7 @@ def story_json(store: Store) -> dict[str, Any]:
         "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "documents": [document_json(d, *extras.get(d.id, (None, None))) for d in docs],
         "derivations": store.derivations(),
+        **claims_json(docs, store),
         "errors": [{"input": where, "reason": reason} for where, reason in store.errors()],
     }
 

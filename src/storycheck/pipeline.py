@@ -21,10 +21,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from storycheck import language, provenance, segment
+from storycheck.claims import extract as claims
+from storycheck.claims import story as story_claims
 from storycheck.config import Settings
+from storycheck.crosscheck import groups
 from storycheck.errors import InputError
 from storycheck.ingest import extract, sources
 from storycheck.models.embed import load_embedder
+from storycheck.models.stance import load_stance_model
 from storycheck.provenance.profile import profile
 from storycheck.provenance.semantic import vector_source
 from storycheck.records import Document, RawInput, SpinRepair
@@ -118,6 +122,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("clean", 1, lambda d, s: f"{d.extracted}\0{_metadata_title(d)}", _clean),
     Stage("despin", despin.VERSION, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
     Stage("segment", 2, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
+    Stage("claims", claims.VERSION, lambda d, s: claims.reads(d), lambda d, s: claims.extract(d)),
 )
 # Bump when extraction (ingest/extract.py) changes what it produces from the same bytes.
 EXTRACT_VERSION = 1
@@ -289,13 +294,30 @@ def _hash(value: str) -> str:
 PROVENANCE_VERSION = 1
 
 
-def cross_document(store: Store) -> bool:
+def cross_document(store: Store, status: Callable[[str], None] | None = None) -> list[str]:
+    """Run the cross-document stages over the whole story; returns the names of those that ran
+    (a stage whose inputs are unchanged is skipped). ``status`` names each as it starts."""
+    docs = store.documents()
+    ran = []
+    stages = (
+        ("provenance", _provenance),
+        ("entities and events", _story_claims),
+        ("claim groups", _claim_groups),
+    )
+    for name, stage in stages:
+        if status is not None:
+            status(name)
+        if stage(store, docs):
+            ran.append(name)
+    return ran
+
+
+def _provenance(store: Store, docs: list[Document]) -> bool:
     """Find derivations and profile every document; ``False`` when the inputs were unchanged.
 
-    Reads every document, so it runs once after all per-document stages; its input hash covers
-    each field provenance reads, so adding, removing or re-cleaning any document reruns it.
+    Its input hash covers each field provenance reads, so adding, removing or re-cleaning any
+    document reruns it.
     """
-    docs = store.documents()
     key = _hash(
         json.dumps(
             [
@@ -317,4 +339,41 @@ def cross_document(store: Store) -> bool:
         documents[doc.id] = (found.origins.get(doc.id, doc.id), profiled.genre, summary)
     rows = [provenance.derivation_json(e) for e in found.derivations]
     store.save_provenance(rows, documents, ("provenance", PROVENANCE_VERSION, key))
+    return True
+
+
+def _story_claims(store: Store, docs: list[Document]) -> bool:
+    """Merge entities across the story and build its timeline; ``False`` when unchanged."""
+    key = _hash(
+        json.dumps(
+            [(d.id, _hash(d.text), [m.to_json() for m in d.mentions],
+              [c.to_json() for c in d.claims]) for d in docs]
+        )
+    )  # fmt: skip
+    if store.corpus_stage_current("claims", story_claims.VERSION, key):
+        return False
+    found = story_claims.build(docs)
+    rows = [(doc, *row) for doc, mentions in found.mentions.items() for row in mentions]
+    store.save_story_claims(
+        found.entities, rows, found.events, ("claims", story_claims.VERSION, key)
+    )
+    return True
+
+
+def _claim_groups(store: Store, docs: list[Document]) -> bool:
+    """Group claims across documents and judge each member's stance; ``False`` when unchanged.
+    Reads provenance's origins, so it runs after provenance."""
+    extras = store.document_extras()
+    origins = {d.id: extras.get(d.id, (None, None))[0] or d.id for d in docs}
+    key = _hash(
+        json.dumps(
+            [(d.id, origins[d.id], d.published, [c.to_json() for c in d.claims]) for d in docs]
+            + [load_stance_model().name]
+        )
+    )
+    if store.corpus_stage_current("claim_groups", groups.VERSION, key):
+        return False
+    vectors = vector_source(docs, load_embedder(), cache=store)("sentences", [d.id for d in docs])
+    found = groups.claim_groups(docs, vectors, origins)
+    store.save_claim_groups(found, ("claim_groups", groups.VERSION, key))
     return True

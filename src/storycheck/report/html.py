@@ -656,6 +656,46 @@ def _anchors(docs: list[Mapping[str, Any]]) -> list[str]:
     return out
 
 
+_STATUS = {
+    "contested": "contested: an independent source contradicts it",
+    "corroborated": "corroborated by independent sources",
+    "single_source": "single source (copies do not count)",
+}
+
+
+def _claim_groups(story: dict, index: Mapping[str, int], refs: list[dict]) -> list[dict]:
+    """Claim groups with each member linked to its sentence; contested groups first."""
+    claims = {_str(c.get("id")): c for c in story.get("claims") or [] if isinstance(c, Mapping)}
+    views = []
+    for group in story.get("claim_groups") or []:
+        if not isinstance(group, Mapping):
+            continue
+        members = []
+        for member in group.get("members") or []:
+            if not isinstance(member, Mapping):
+                continue
+            at = index.get(_str(member.get("document")) or "")
+            claim = claims.get(_str(member.get("claim"))) or {}
+            sentence = _int(claim.get("sentence"))
+            ref = refs[at] if at is not None else None
+            members.append({
+                "ref": ref,
+                "stance": "contradicts" if member.get("stance") == "contradicts" else "agrees",
+                "href": f"#{ref['anchor']}-s{sentence}" if ref and sentence is not None else None,
+                "text": _str(claim.get("text")),
+            })  # fmt: skip
+        status = _str(group.get("status")) or "single_source"
+        views.append({
+            "statement": _str(group.get("statement")),
+            "status": status if status in _STATUS else "single_source",
+            "status_label": _STATUS.get(status, status),
+            "sources": _int(group.get("independent_sources")) or 0,
+            "members": members,
+        })  # fmt: skip
+    order = {"contested": 0, "corroborated": 1, "single_source": 2}
+    return sorted(views, key=lambda g: (order[g["status"]], -g["sources"]))
+
+
 def render_report(story: dict) -> str:
     """Render ``story`` (a parsed ``story.json``) as one self-contained HTML page.
 
@@ -709,8 +749,16 @@ def render_report(story: dict) -> str:
             _plural(len(derivations), "derivation"),
             _plural(len(origins), "independent origin"),
         ]
+    groups = _claim_groups(story, index, refs)
+    if isinstance(story.get("claims"), list):
+        counts += [
+            _plural(len(story["claims"]), "claim"),
+            _plural(len(groups), "claim group"),
+            _plural(sum(g["status"] == "contested" for g in groups), "contested group"),
+        ]
     template = _environment().get_template("report.html.j2")
     return template.render(
+        groups=groups,
         version=_str(story.get("storycheck_version")),
         generated=_str(story.get("generated")),
         counts=counts,

@@ -1,0 +1,220 @@
+"""Stance benchmark: the stance model next to an embedding-cosine baseline, on unseen pairs.
+
+Usage: python bench/stance.py PATH_TO_SHARED_DATA [--model FOLDER] [--seed S]
+
+Evaluation sets: the held-out split of every source of ``storycheck.train_stance`` (its split,
+with the seed the model was trained with; sources the model was not trained on are marked), the
+pooled held-out pairs of the trained sources, FEVER-Symmetric dev and
+the FEVER-Symmetric v0.1 generated set (never trained on; the generated set was never used to
+choose anything either).
+
+Prints, for the model and the baseline: accuracy and macro-F1, 3-way where the set has three
+labels, 2-way (supports vs refutes: the larger of the two probabilities) where the gold label is
+one of those, and supports-vs-not where a set has "not entailed" labels; Climate-FEVER verdicts on
+the held-out claims; pairs/s; the command line.
+
+Baseline: cosine similarity of the two sentence embeddings (``load_embedder()``) cut into three
+bins by two thresholds, each bin labelled with its majority class, tuned on the training split of
+the same source (for FEVER-Symmetric: on the Sufficient-Facts FEVER training pairs, the closest
+source; a threshold tuned on FEVER-Symmetric dev itself is printed as an upper bound).
+
+Verdict rule (Climate-FEVER, five gold evidence sentences per claim): SUPPORTS if some sentence
+supports and none refutes, REFUTES if some refutes and none supports, DISPUTED if both occur,
+NOT_ENOUGH_INFO if neither. The same rule on the gold sentence labels is printed as the ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from storycheck.models.embed import load_embedder
+from storycheck.models.stance import DEFAULT_DIR, LABELS, load_stance_model
+from storycheck.train_stance import (
+    NEUTRAL,
+    REFUTES,
+    SOURCES,
+    SUPPORTS,
+    Pair,
+    build_pairs,
+    climate_claims,
+    fever_symmetric,
+    is_heldout,
+    scores,
+)
+
+VERDICTS = ("SUPPORTS", "REFUTES", "NOT_ENOUGH_INFO", "DISPUTED")
+TUNE_PAIRS = 1500  # training pairs per source used to tune the baseline's thresholds
+
+
+def cosines(pairs: Sequence[Pair]) -> np.ndarray:
+    embedder = load_embedder()
+    texts = sorted({t for p in pairs for t in (p.claim, p.evidence)})
+    vectors = dict(zip(texts, embedder.embed(texts), strict=True))
+    return np.array([float(vectors[p.claim] @ vectors[p.evidence]) for p in pairs])
+
+
+class CosineBins:
+    """Two cosine thresholds, each of the three bins labelled with its majority training label."""
+
+    def __init__(self, pairs: Sequence[Pair]) -> None:
+        single = [p for p in pairs if len(p.labels) == 1]
+        sims, gold = cosines(single), np.array([p.labels[0] for p in single])
+        grid = np.quantile(sims, np.linspace(0.02, 0.98, 25))
+        best = (-1.0, grid[0], grid[-1], (SUPPORTS, SUPPORTS, SUPPORTS))
+        for i, low in enumerate(grid):
+            for high in grid[i:]:
+                bins = np.digitize(sims, [low, high])
+                labels = tuple(
+                    int(np.bincount(gold[bins == b], minlength=3).argmax())
+                    if (bins == b).any()
+                    else SUPPORTS
+                    for b in range(3)
+                )
+                accuracy = float((np.array(labels)[bins] == gold).mean())
+                if accuracy > best[0]:
+                    best = (accuracy, low, high, labels)
+        _, self.low, self.high, self.labels = best
+
+    def probs(self, pairs: Sequence[Pair]) -> np.ndarray:
+        bins = np.digitize(cosines(pairs), [self.low, self.high])
+        return np.eye(3, dtype=np.float32)[np.array(self.labels)[bins]]
+
+
+def two_way_threshold(pairs: Sequence[Pair]) -> float:
+    """The cosine above which 'supports' is most accurate among supports / refutes pairs."""
+    sims = cosines(pairs)
+    gold = np.array([p.labels[0] == SUPPORTS for p in pairs])
+    grid = np.quantile(sims, np.linspace(0.01, 0.99, 99))
+    return float(max(grid, key=lambda t: ((sims >= t) == gold).mean()))
+
+
+def two_way_probs(pairs: Sequence[Pair], threshold: float) -> np.ndarray:
+    supports = cosines(pairs) >= threshold
+    return np.stack([supports, ~supports, np.zeros_like(supports)], axis=1).astype(np.float32)
+
+
+def verdict(stances: Sequence[int]) -> str:
+    supports, refutes = SUPPORTS in stances, REFUTES in stances
+    if supports and refutes:
+        return "DISPUTED"
+    if supports:
+        return "SUPPORTS"
+    return "REFUTES" if refutes else "NOT_ENOUGH_INFO"
+
+
+def verdict_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    accuracy = float(np.mean([g == p for g, p in zip(gold, predicted, strict=True)]))
+    macro = f1_score(gold, predicted, labels=list(VERDICTS), average="macro", zero_division=0)
+    return {"n": len(gold), "acc": round(accuracy, 4), "f1": round(float(macro), 4)}
+
+
+def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str, dict]:
+    stance_id = {"SUPPORTS": SUPPORTS, "REFUTES": REFUTES, "NOT_ENOUGH_INFO": NEUTRAL}
+    claims = [c for c in climate_claims(root) if is_heldout(f"cf:{c.claim_id}", seed)]
+    pairs = [(c.claim, e) for c in claims for e in c.evidence]
+    as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
+    gold = [c.verdict for c in claims]
+    model_stances = model.predict(pairs).argmax(1).reshape(len(claims), 5)
+    cosine_stances = bins.probs(as_pairs).argmax(1).reshape(len(claims), 5)
+    return {
+        "gold sentence labels (ceiling)": verdict_scores(
+            gold, [verdict([stance_id[s] for s in c.stances]) for c in claims]
+        ),
+        "model": verdict_scores(gold, [verdict(list(row)) for row in model_stances]),
+        "cosine baseline": verdict_scores(gold, [verdict(list(row)) for row in cosine_stances]),
+    }
+
+
+def model_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
+    return model.predict([(p.claim, p.evidence) for p in pairs])
+
+
+def row(name: str, figures: dict[str, float]) -> str:
+    def cell(key: str) -> str:
+        return f"{100 * figures[key]:5.1f}" if key in figures else "    -"
+
+    keys = ("acc3", "f1_3", "acc2", "f1_2", "acc_sup")
+    return f"| {name:<44} | {figures['n']:>5} | " + " | ".join(cell(k) for k in keys) + " |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path, help="the shared data folder")
+    parser.add_argument("--model", help="model folder (default: the shipped model)")
+    parser.add_argument("--seed", type=int, help="split seed (default: the model's own)")
+    args = parser.parse_args(argv)
+
+    config_path = Path(args.model or DEFAULT_DIR) / "config.json"
+    training = json.loads(config_path.read_text())["training"]["settings"]
+    seed = args.seed if args.seed is not None else training["seed"]
+    t0 = time.perf_counter()
+    model = load_stance_model(args.model)
+    load_s = time.perf_counter() - t0
+
+    # Every source, so that the sources the model was not trained on show up too (zero-shot);
+    # the split and the generated pairs of the trained ones are the same as in training.
+    train, heldout = build_pairs(args.data, seed, tuple(SOURCES))
+    trained = tuple(training["sources"])
+    by_source: dict[str, list[Pair]] = {}
+    for p in heldout:
+        by_source.setdefault(p.source, []).append(p)
+    rng = random.Random(seed)
+    fs = fever_symmetric(args.data)
+    sf_train = [p for p in train if p.source == "sufficient-facts-fever" and p.labels != (NEUTRAL,)]
+    threshold = two_way_threshold(sf_train)
+    oracle = two_way_threshold(fs["fever-symmetric-dev"])
+
+    header = "| set | n | acc 3-way | F1 3-way | acc 2-way | F1 2-way | acc sup-vs-not |"
+    print(header)
+    print("|" + "---|" * 7)
+    for name, pairs in fs.items():
+        print(row(f"{name}: model", scores(pairs, model_probs(model, pairs))))
+        tuned = two_way_probs(pairs, threshold)
+        print(row(f"{name}: cosine, tuned on SF-FEVER train", scores(pairs, tuned)))
+        bound = two_way_probs(pairs, oracle)
+        print(row(f"{name}: cosine, tuned on FS dev (bound)", scores(pairs, bound)))
+    for source, pairs in sorted(by_source.items()):
+        tune = [p for p in train if p.source == source]
+        tune = rng.sample(tune, min(TUNE_PAIRS, len(tune)))
+        seen = "" if source.startswith(trained) else " (not trained on)"
+        print(row(f"{source}{seen}: model", scores(pairs, model_probs(model, pairs))))
+        print(row(f"{source}: cosine bins", scores(pairs, CosineBins(tune).probs(pairs))))
+    trained_pairs = [p for p in heldout if p.source.startswith(trained)]
+    print(
+        row(
+            "held-out of the trained sources: model",
+            scores(trained_pairs, model_probs(model, trained_pairs)),
+        )
+    )
+
+    cf_train = [p for p in train if p.source == "climate-fever"]
+    verdicts = climate_verdicts(args.data, seed, model, CosineBins(cf_train))
+    print("\nClimate-FEVER verdicts, held-out claims (gold evidence, rule in the docstring)")
+    print("| stances from | claims | accuracy | macro-F1 |\n|---|---|---|---|")
+    for name, figures in verdicts.items():
+        accuracy, macro = 100 * figures["acc"], 100 * figures["f1"]
+        print(f"| {name} | {figures['n']} | {accuracy:.1f} | {macro:.1f} |")
+
+    speed_pairs = [(p.claim, p.evidence) for p in fs["fever-symmetric-dev"]]
+    started = time.perf_counter()
+    model.predict(speed_pairs)
+    rate = len(speed_pairs) / (time.perf_counter() - started)
+    print(f"\nmodel: {getattr(model, 'name', '?')}, loaded in {load_s:.2f} s, labels {LABELS}")
+    print(f"speed: {rate:.0f} pairs/s (FEVER-Symmetric dev pairs, one process, this machine)")
+    print(f"split seed {seed}; baseline 2-way threshold {threshold:.3f} (bound {oracle:.3f})")
+    print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The consistency layer compares numbers, dates, names and negation exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from storycheck.crosscheck.consistency import check, topic_overlap
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "finding"),
+    [
+        # numbers, after normalisation
+        ("About 1,200 residents were evacuated from the valley.",
+         "About 2,100 residents were evacuated from the valley.", "conflict"),
+        ("About 1,200 residents were evacuated from the valley.",
+         "Roughly 1,180 residents were evacuated from the valley overnight.", "agree"),
+        ("Nine men were convicted after the trial in Leeds.",
+         "9 men were convicted after the trial in Leeds.", "agree"),
+        ("More than 800 historic cases were reviewed by the panel.",
+         "Fewer than 500 historic cases were reviewed by the panel.", "conflict"),
+        ("Repairs were costed at £4.5 million by the engineers.",
+         "Repairs were costed at £4.5m by the engineers.", "agree"),
+        # dates and periods
+        ("The council reviewed the scheme in 2010.",
+         "The council reviewed the scheme between 2008 and 2013.", "agree"),
+        ("The council reviewed the scheme in 2010.",
+         "The council reviewed the scheme in 2015.", "conflict"),
+        ("The inspection was carried out in May 2023.",
+         "The inspection was carried out in 2023.", "agree"),
+        # negation and swapped names
+        ("The minister did not order a review of the dam.",
+         "The minister ordered a review of the dam.", "conflict"),
+        ("Keogh ordered the independent review of the dam.",
+         "Penhallow ordered the independent review of the dam.", "conflict"),
+        # different topics: nothing is compared, whatever the values
+        ("About 1,200 residents were evacuated from the valley.",
+         "The bakery in the square sold 2,100 loaves last week.", "none"),
+        ("The council reviewed the scheme in 2010.",
+         "Rainfall was the highest since records began in 1871.", "none"),
+    ],
+)  # fmt: skip
+def test_check(claim: str, evidence: str, finding: str) -> None:
+    assert check(claim, evidence).finding == finding
+
+
+def test_conflicts_say_why() -> None:
+    found = check("The review was ordered in 2010.", "The review was ordered in 2015.")
+    assert found.reasons == ("dates differ",)
+
+
+def test_topic_overlap_ignores_numbers_and_word_endings() -> None:
+    assert topic_overlap("Residents were evacuated in 2026.", "Evacuation of residents, 2025") == 1
+    assert topic_overlap("Residents were evacuated.", "The bakery opened early.") == 0
+    assert topic_overlap("", "anything") == 0
