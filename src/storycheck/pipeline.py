@@ -363,8 +363,7 @@ def _story_claims(store: Store, docs: list[Document]) -> bool:
 def _claim_groups(store: Store, docs: list[Document]) -> bool:
     """Group claims across documents and judge each member's stance; ``False`` when unchanged.
     Reads provenance's origins, so it runs after provenance."""
-    extras = store.document_extras()
-    origins = {d.id: extras.get(d.id, (None, None))[0] or d.id for d in docs}
+    origins = store.origins()
     key = _hash(
         json.dumps(
             [(d.id, origins[d.id], d.published, [c.to_json() for c in d.claims]) for d in docs]

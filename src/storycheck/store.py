@@ -481,6 +481,12 @@ class Store:
                 "identity", "order", "direction")  # fmt: skip
         return [dict(zip(keys, row[:-1], strict=True), shared=json.loads(row[-1])) for row in rows]
 
+    def origins(self) -> dict[str, str]:
+        """Each document's origin, itself where provenance found none: the unit sources are
+        counted in, so copies of one report count once."""
+        rows = self._db.execute("SELECT id, coalesce(origin, id) FROM documents").fetchall()
+        return {str(doc): str(origin) for doc, origin in rows}
+
     def document_extras(self) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
         """Each document's origin and profile, written by the provenance stage."""
         rows = self._db.execute("SELECT id, origin, profile FROM documents").fetchall()

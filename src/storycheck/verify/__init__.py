@@ -22,8 +22,7 @@ class StoryVerifier:
 
     def __init__(self, store: Store) -> None:
         docs = store.documents()
-        extras = store.document_extras()
-        self.origins = {d.id: extras.get(d.id, (None, None))[0] or d.id for d in docs}
+        self.origins = store.origins()
         self.documents: dict[str, dict[str, Any]] = {
             d.id: {"uri": d.uri, "title": d.title, "published": d.published} for d in docs
         }
