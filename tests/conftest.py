@@ -43,6 +43,22 @@ told reporters at the gate.</p>
 """
 
 
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The demo story analyzed once for the session: its folder and its story.json.
+
+    Tests read it and may add caches to its store; none may change what it says.
+    """
+    from storycheck.api import analyze
+
+    out = tmp_path_factory.mktemp("demo")
+    outcome = analyze([DEMO], out, settings())
+    return out, json.loads(Path(outcome.story).read_text(encoding="utf-8"))
+
+
 def settings(**changes: object) -> Settings:
     """Test settings: the defaults with ``changes`` applied."""
     from dataclasses import replace

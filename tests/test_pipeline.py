@@ -156,3 +156,16 @@ def test_despinning_can_be_turned_off_and_on_again(tmp_path):
         assert doc.spun and doc.repairs and doc.text != doc.cleaned
         for repair in doc.repairs:
             assert doc.text[repair.start : repair.end] == repair.restored
+
+
+def test_a_spun_headline_is_repaired_with_its_text(demo):
+    """The demo's spun copy was made by storycheck's spinner from the Herald's report: its
+    headline comes back as the Herald's title, and the repairs still point into the text."""
+    _, story = demo
+    by_file = {d["uri"].rsplit("/", 1)[-1]: d for d in story["documents"]}
+    spun, herald = by_file["06-spun-copy.txt"], by_file["01-herald-report.html"]
+    assert spun["title_source"] == "headline" and spun["spin"]["spun"]
+    assert spun["title"] == herald["title"]
+    for repair in spun["spin"]["repairs"]:
+        assert spun["text"][repair["start"] : repair["end"]] == repair["restored"]
+    assert all(not d["spin"]["repairs"] for d in story["documents"] if d is not spun)

@@ -9,19 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import settings
-from storycheck.api import analyze, open_story
+from storycheck.api import open_story
 from storycheck.cli import app
 from storycheck.verify import StoryVerifier
-
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("demo")
-    outcome = analyze([DEMO], out, settings())
-    return out, json.loads(Path(outcome.story).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

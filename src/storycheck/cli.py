@@ -30,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_err = Console(stderr=True, highlight=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message
 
 EXIT_BAD_INPUT = 2
 
@@ -198,6 +198,36 @@ def stance(
             print(json.dumps(next(judged).to_json(), ensure_ascii=False))
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def serve(
+    story: Annotated[Path, typer.Argument(help="A folder written by `storycheck analyze`.")],
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to listen on; only this machine by default.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port.")] = 8000,
+) -> None:
+    """Show a story in the browser: the report, a box to verify claims, and a JSON API."""
+    import uvicorn
+
+    from storycheck.web import LOOPBACK_HOSTS, create_app
+
+    loopback = host in LOOPBACK_HOSTS
+    try:
+        web_app = create_app(story, allowed_hosts=LOOPBACK_HOSTS if loopback else ("*",))
+    except StorycheckError as err:
+        _err.print(f"storycheck: {err}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    if not loopback:
+        _err.print(
+            f"storycheck: listening on {host}: anyone who can reach this machine can read the "
+            "story and use the API",
+            markup=False,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    _err.print(f"serving {story} at http://{shown}:{port}/ (Ctrl-C to stop)", markup=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 def _pair(line: str) -> tuple[str, str] | str:

@@ -73,6 +73,13 @@ def claims_json(docs: list[Document], store: Store) -> dict[str, list[dict[str, 
                 {"id": story.quote_id(doc.id, index), "document": doc.id,
                  "speaker": story.speaker_entity(quote, found, by_name), **quote.to_json()}
             )  # fmt: skip
+    where: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        for start, end, text, entity in mentions.get(doc.id, []):
+            where.setdefault(entity, []).append(
+                {"document": doc.id, "start": start, "end": end, "text": text}
+            )
+    entities = [{**e, "mentions": where.get(e["id"], [])} for e in entities]
     return {"claims": claims, "claim_groups": store.claim_groups(), "quotes": quotes,
             "entities": entities, "events": store.events()}  # fmt: skip
 

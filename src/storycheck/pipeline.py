@@ -81,16 +81,29 @@ def _clean(doc: Document, settings: Settings) -> None:
 
 
 def _despin(doc: Document, settings: Settings) -> None:
-    """Undo article spinning; clean text passes through unchanged (and fast)."""
+    """Undo article spinning; clean text passes through unchanged (and fast).
+
+    A headline taken from the text's first line is repaired with the text: the spinner spun it
+    with the same dictionary, and a headline alone is too short to judge. A title from the
+    input's metadata is left as published, since the clean stage reads it back on every run.
+    """
     if not settings.despin:
         doc.text, doc.spin_score, doc.spun, doc.repairs = doc.cleaned, None, False, []
         return
-    result = despin.despin(doc.cleaned)
-    doc.text, doc.spin_score, doc.spun = result.text, result.score, result.spun
+    headline = doc.title_source == "headline" and doc.title and "\n" not in doc.title
+    head = f"{doc.title}\n\n" if headline else ""
+    result = despin.despin(head + doc.cleaned)
+    doc.spin_score, doc.spun = result.score, result.spun
+    if headline:
+        doc.title, _, doc.text = result.text.partition("\n\n")
+    else:
+        doc.text = result.text
     doc.repairs = []
     shift = 0  # repairs point into the cleaned text; the report and story.json want the repaired
     for repair in sorted(result.repairs, key=lambda r: r.start):
-        start = repair.start + shift
+        if repair.start < len(head):
+            continue  # a repair of the headline, which is now the title
+        start = repair.start - len(head) + shift
         doc.repairs.append(
             SpinRepair(start, start + len(repair.restored), repair.observed, repair.restored,
                        round(repair.confidence, 4))
@@ -120,7 +133,8 @@ def _shorten(text: str) -> str:
 STAGES: tuple[Stage, ...] = (
     Stage("language", 1, lambda d, s: d.extracted, _check_language),
     Stage("clean", 1, lambda d, s: f"{d.extracted}\0{_metadata_title(d)}", _clean),
-    Stage("despin", despin.VERSION, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
+    # +1: a headline taken from the text is repaired with the text.
+    Stage("despin", despin.VERSION + 1, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
     Stage("segment", 2, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
     Stage("claims", claims.VERSION, lambda d, s: claims.reads(d), lambda d, s: claims.extract(d)),
 )

@@ -8,7 +8,9 @@ safe. Python prepares plain view data (strings, ints, lists) and Jinja escapes e
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -18,6 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
+
+from storycheck.report import views as sections
+from storycheck.report.views import int_of as _int
+from storycheck.report.views import text_of as _str
 
 #: Genres that get their own colour; anything else is shown with the neutral ``unknown`` colour.
 GENRES = ("report", "opinion", "republication", "aggregator", "rewrite", "unknown")
@@ -102,21 +109,6 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def _str(value: Any) -> str | None:
-    """Untrusted field -> display string, with null and empty both meaning "not known"."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _http_href(value: str | None) -> str | None:
@@ -656,51 +648,30 @@ def _anchors(docs: list[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-_STATUS = {
-    "contested": "contested: an independent source contradicts it",
-    "corroborated": "corroborated by independent sources",
-    "single_source": "single source (copies do not count)",
-}
+@functools.cache
+def _script() -> tuple[str, str]:
+    """The page's one script and its CSP hash: only this exact text may run in the page."""
+    text = (Path(__file__).parent / "templates" / "report.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return text, f"'sha256-{digest}'"
 
 
-def _claim_groups(story: dict, index: Mapping[str, int], refs: list[dict]) -> list[dict]:
-    """Claim groups with each member linked to its sentence; contested groups first."""
-    claims = {_str(c.get("id")): c for c in story.get("claims") or [] if isinstance(c, Mapping)}
-    views = []
-    for group in story.get("claim_groups") or []:
-        if not isinstance(group, Mapping):
-            continue
-        members = []
-        for member in group.get("members") or []:
-            if not isinstance(member, Mapping):
-                continue
-            at = index.get(_str(member.get("document")) or "")
-            claim = claims.get(_str(member.get("claim"))) or {}
-            sentence = _int(claim.get("sentence"))
-            ref = refs[at] if at is not None else None
-            members.append({
-                "ref": ref,
-                "stance": "contradicts" if member.get("stance") == "contradicts" else "agrees",
-                "href": f"#{ref['anchor']}-s{sentence}" if ref and sentence is not None else None,
-                "text": _str(claim.get("text")),
-            })  # fmt: skip
-        status = _str(group.get("status")) or "single_source"
-        views.append({
-            "statement": _str(group.get("statement")),
-            "status": status if status in _STATUS else "single_source",
-            "status_label": _STATUS.get(status, status),
-            "sources": _int(group.get("independent_sources")) or 0,
-            "members": members,
-        })  # fmt: skip
-    order = {"contested": 0, "corroborated": 1, "single_source": 2}
-    return sorted(views, key=lambda g: (order[g["status"]], -g["sources"]))
+def _policy(verify_api: str | None) -> str:
+    """Content-Security-Policy: nothing loads or runs but the page's own style and script, so
+    even markup that slipped past escaping could neither run nor call out. A live page may
+    also talk to the server that sent it, for verify."""
+    policy = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              f"script-src {_script()[1]}; base-uri 'none'; form-action 'none'")  # fmt: skip
+    return policy + ("; connect-src 'self'" if verify_api else "")
 
 
-def render_report(story: dict) -> str:
+def render_report(story: dict, *, verify_api: str | None = None) -> str:
     """Render ``story`` (a parsed ``story.json``) as one self-contained HTML page.
 
     Keys that later stages add may be absent; missing or null fields render as a dash, and
-    without ``derivations`` the page has no provenance parts at all.
+    without ``derivations`` the page has no provenance parts at all. ``verify_api``, the URL
+    (relative to the page) of a verify endpoint, adds the live verify box ``storycheck serve``
+    shows; without it the page is a file that works from disk.
     """
     docs = [d for d in story.get("documents") or [] if isinstance(d, Mapping)]
     anchors = _anchors(docs)
@@ -712,6 +683,10 @@ def render_report(story: dict) -> str:
             index.setdefault(doc_id, at)
         where = _where(doc)
         refs.append({"anchor": anchor, "name": _str(doc.get("title")) or where, "where": where})
+    numbered = [
+        sections.Ref(at + 1, r["anchor"], r["name"] or "(untitled)") for at, r in enumerate(refs)
+    ]
+    places = sections.Places(docs, numbered)
     derivations = _derivations(story.get("derivations"), index, refs)
 
     views = []
@@ -749,15 +724,40 @@ def render_report(story: dict) -> str:
             _plural(len(derivations), "derivation"),
             _plural(len(origins), "independent origin"),
         ]
-    groups = _claim_groups(story, index, refs)
+    matrix = sections.claim_matrix(story, places)
+    groups = matrix["rows"]
     if isinstance(story.get("claims"), list):
         counts += [
             _plural(len(story["claims"]), "claim"),
             _plural(len(groups), "claim group"),
             _plural(sum(g["status"] == "contested" for g in groups), "contested group"),
         ]
+    claimed = {
+        href[1:]
+        for c in story.get("claims") or []
+        if isinstance(c, Mapping) and (href := places.href(c.get("document"), c.get("sentence")))
+    }
+    data = {
+        "verify_api": verify_api,
+        "documents": {
+            doc_id: {"anchor": ref.anchor, "title": ref.name} for doc_id, ref in places.refs.items()
+        },
+    }
     template = _environment().get_template("report.html.j2")
     return template.render(
+        policy=_policy(verify_api),
+        script=markupsafe.Markup(_script()[0]),  # storycheck's own static code, never story data
+        data=data,
+        live=verify_api is not None,
+        matrix=matrix,
+        marks=sections.STANCE_MARK,
+        matrix_rows=sections.MATRIX_ROWS,
+        claimed=claimed,
+        sentence_groups=sections.sentence_groups(matrix),
+        timeline=sections.timeline(story, places),
+        speakers=sections.quotes_by_speaker(story, places),
+        entities=sections.entities(story, places),
+        numbers={r["anchor"]: n.number for r, n in zip(refs, numbered, strict=True)},
         groups=groups,
         version=_str(story.get("storycheck_version")),
         generated=_str(story.get("generated")),

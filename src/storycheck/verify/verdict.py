@@ -26,6 +26,7 @@ SHOWN_NEUTRAL = 3
 @dataclass(frozen=True)
 class Evidence:
     document: str
+    sentence: int  # the sentence's index in its document, for links to its place
     start: int
     end: int
     text: str
@@ -35,9 +36,10 @@ class Evidence:
     reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"document": self.document, "start": self.start, "end": self.end,
-                "text": self.text, "stance": self.stance, "score": round(self.score, 4),
-                "origin": self.origin, "reasons": list(self.reasons)}  # fmt: skip
+        return {"document": self.document, "sentence": self.sentence, "start": self.start,
+                "end": self.end, "text": self.text, "stance": self.stance,
+                "score": round(self.score, 4), "origin": self.origin,
+                "reasons": list(self.reasons)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def verify(claims: Sequence[str], index: SentenceIndex, origins: dict[str, str])
 def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]) -> Verdict:
     """The verdict from each retrieved sentence's stance (see the module docstring)."""
     evidence = [
-        Evidence(hit.document, hit.sentence.start, hit.sentence.end, hit.sentence.text,
+        Evidence(hit.document, hit.sentence.index, hit.sentence.start, hit.sentence.end,
+                 hit.sentence.text,
                  stance.label if stance.takes_side else "neutral", stance.confidence,
                  origins.get(hit.document, hit.document), stance.reasons)
         for hit, stance in judged
