@@ -75,6 +75,24 @@ def test_matrix_cells_link_to_the_member_claims_sentence(story: dict) -> None:
     assert all(c["sentence"] is not None for c in claims.values())
 
 
+def _assert_to_scale(strip: dict) -> None:
+    """Each bar starts at its day's place on the strip's axis, and no two on a lane overlap."""
+    span = (strip["last"] - strip["first"]).days + 1
+    inner = strip["width"] - 2 * 24
+    for bar in strip["bars"]:
+        day = (bar["events"][0]["start"] - strip["first"]).days
+        expected = 24 + inner * day / span
+        edge = strip["width"] - 12  # a mark near the end is pulled back into view
+        pulled = bar["x"] < expected and bar["x"] + bar["w"] == pytest.approx(edge, abs=0.2)
+        assert bar["x"] == pytest.approx(expected, abs=0.2) or pulled
+    lanes: dict[int, list[tuple[float, float]]] = {}
+    for bar in strip["bars"]:
+        lanes.setdefault(bar["y"], []).append((bar["x"], bar["x"] + bar["w"]))
+    for spans in lanes.values():
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert end <= start
+
+
 def test_timeline_is_to_scale_and_lists_every_dated_event(story: dict, page: str) -> None:
     timeline = sections.timeline(story, _places(story))
     assert timeline is not None
@@ -82,27 +100,49 @@ def test_timeline_is_to_scale_and_lists_every_dated_event(story: dict, page: str
     assert len(events) == len(story["events"])
     starts = [e["start"] for e in events]
     assert starts == sorted(starts)
-    bars = timeline["bars"]
+    whole = timeline["strips"][0]
+    bars = whole["bars"]
     assert sorted(e["number"] for b in bars for e in b["events"]) == list(range(1, len(events) + 1))
     assert all(len({(e["start"], e["end"]) for e in b["events"]}) == 1 for b in bars)
-    # to scale: x grows linearly with the day, whatever the lane
-    span = (max(e["end"] for e in events) - starts[0]).days + 1
-    inner = timeline["width"] - 2 * 24
-    for bar in bars:
-        day = (bar["events"][0]["start"] - starts[0]).days
-        expected = 24 + inner * day / span
-        edge = timeline["width"] - 12  # a mark near the end is pulled back into view
-        pulled = bar["x"] < expected and bar["x"] + bar["w"] == pytest.approx(edge, abs=0.2)
-        assert bar["x"] == pytest.approx(expected, abs=0.2) or pulled
-    # bars on one lane never overlap
-    lanes: dict[int, list[tuple[float, float]]] = {}
-    for bar in bars:
-        lanes.setdefault(bar["y"], []).append((bar["x"], bar["x"] + bar["w"]))
-    for spans in lanes.values():
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
-            assert end <= start
+    assert whole["first"] == starts[0] and whole["last"] == max(e["end"] for e in events)
+    for strip in timeline["strips"]:
+        _assert_to_scale(strip)
     assert 'id="timeline"' in page and page.count('<li id="event-') == len(events)
     assert all(s["href"].startswith("#doc-") for e in events for s in e["sources"])
+
+
+def test_busy_days_get_a_close_up(story: dict) -> None:
+    """The demo's news happens over a few days of March 2026, but its background goes back to
+    2019: those days are drawn again on an axis of their own."""
+    timeline = sections.timeline(story, _places(story))
+    whole, close = timeline["strips"]
+    inside = [e for e in timeline["events"]
+              if close["first"] <= e["start"] and e["end"] <= close["last"]]  # fmt: skip
+    assert close["events"] == len(inside) >= len(timeline["events"]) / 2
+    assert 4 * ((close["last"] - close["first"]).days + 1) <= (
+        (whole["last"] - whole["first"]).days + 1
+    )
+    assert sorted(e["number"] for b in close["bars"] for e in b["events"]) == [
+        e["number"] for e in inside
+    ]
+    assert whole["zoom"] is not None and close["zoom"] is None
+    assert {t["label"][-8:] for t in close["ticks"]} == {"Mar 2026"}  # days, not years
+
+
+def test_no_close_up_when_the_events_are_spread_out() -> None:
+    events = [
+        {"start": date(2020 + n, 1, 1), "end": date(2020 + n, 12, 31), "number": n + 1}
+        for n in range(6)
+    ]
+    assert sections._busiest(events) is None
+    assert sections._busiest(events[:3]) is None  # too few to need one
+    days = (1, 2, 3, 4, 5, 9)
+    crowded = events[:4] + [
+        {"start": date(2026, 3, d), "end": date(2026, 3, d), "number": 5 + n}
+        for n, d in enumerate(days)
+    ]
+    # the five days holding half the events, widened to take in the ninth close after them
+    assert sections._busiest(crowded) == (date(2026, 3, 1), date(2026, 3, 9))
 
 
 def test_ticks_suit_the_span() -> None:
@@ -115,17 +155,24 @@ def test_ticks_suit_the_span() -> None:
 
 
 def test_quotes_are_grouped_by_speaker_entity(story: dict, page: str) -> None:
-    speakers = sections.quotes_by_speaker(story, _places(story))
-    assert sum(len(s["quotes"]) for s in speakers) == len(story["quotes"])
-    counts = [len(s["quotes"]) for s in speakers if s["name"]]
-    assert counts == sorted(counts, reverse=True)
+    places = _places(story)
+    speakers = sections.quotes_by_speaker(story, places)
+    assert sum(s["said"] for s in speakers) == len(story["quotes"])
+    said = [s["said"] for s in speakers if s["name"]]
+    assert said == sorted(said, reverse=True)
     names = {e["id"]: e["name"] for e in story["entities"]}
     for quote in story["quotes"]:
         if quote["speaker"]:
             speaker = next(s for s in speakers if s["name"] == names[quote["speaker"]])
-            assert quote["text"] in [q["text"] for q in speaker["quotes"]]
-    okafor_like = [s for s in speakers if s["name"] and len(s["quotes"]) > 1]
-    assert okafor_like, "someone is quoted more than once across the story"
+            same = [
+                q for q in speaker["quotes"] if q["text"].casefold() == quote["text"].casefold()
+            ]
+            assert len(same) == 1  # repeated words are one quote, with each place they appear
+            sentence = places.sentence_at(quote["document"], quote["start"])
+            href = places.href(quote["document"], sentence)
+            assert href in [p["href"] for p in same[0]["places"]]
+    repeated = [q for s in speakers for q in s["quotes"] if len(q["places"]) > 1]
+    assert repeated, "copies repeat their source's quotes"
     assert 'id="quotes"' in page
 
 

@@ -62,16 +62,67 @@ def analyze(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only errors and the final paths.")
     ] = False,
+    story: Annotated[
+        str | None,
+        typer.Option(
+            "--story", help="PATH is a `storycheck scale` output folder: analyze this story of it."
+        ),
+    ] = None,
 ) -> None:
     """Read documents into a story and write story.db, story.json and report.html."""
-    settings = dataclasses.replace(
+    settings = _settings(max_bytes, lang, allow_private, no_despin)
+    if story is not None and len(paths) != 1:
+        _err.print("storycheck: --story takes exactly one `storycheck scale` folder", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    _run(paths, out, settings, quiet, story)
+
+
+def _settings(
+    max_bytes: int, lang: list[str] | None, allow_private: bool, no_despin: bool
+) -> Settings:
+    return dataclasses.replace(
         DEFAULT_SETTINGS,
         max_document_bytes=max_bytes,
         languages=tuple(lang) if lang else DEFAULT_SETTINGS.languages,
         allow_private_addresses=allow_private,
         despin=not no_despin,
     )
-    _run(paths, out, settings, quiet)
+
+
+@app.command()
+def scale(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSONL(.gz), WARC(.gz), Parquet files or folders of them.", show_default=False
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Folder or URI for the Parquet tables.")
+    ] = "storycheck-scale",
+    master: Annotated[
+        str, typer.Option("--master", help="Spark master URL; local mode on every core by default.")
+    ] = "local[*,4]",
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Language to keep.")] = None,
+    no_despin: Annotated[bool, typer.Option("--no-despin", help="Skip despinning.")] = False,
+) -> None:
+    """Run a crawl on Apache Spark: documents, copies and derivations, stories and claims.
+
+    Writes Parquet tables under OUT; `storycheck analyze OUT --story ID` then finishes one story.
+    """
+    try:
+        from storycheck.scale.job import run
+    except ImportError as err:
+        _err.print(f"storycheck: scale needs the [spark] extra ({err}); run setup.sh", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from err
+    settings = _settings(DEFAULT_SETTINGS.max_document_bytes, lang, False, no_despin)
+    summary = run(paths, out, master, settings)
+    for stage, seconds in summary.seconds.items():
+        _err.print(f"{stage}: {seconds:.1f} s", markup=False)
+    print(f"{summary.documents} documents, {summary.errors} errors, {summary.derivations} "
+          f"derivations, {summary.stories} stories: {out}")  # fmt: skip
+    if summary.documents == 0:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()
@@ -244,7 +295,9 @@ def _pair(line: str) -> tuple[str, str] | str:
     return claim, evidence
 
 
-def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:
+def _run(
+    paths: list[str], out: Path, settings: Settings, quiet: bool, story: str | None = None
+) -> None:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -261,9 +314,14 @@ def _run(paths: list[str], out: Path, settings: Settings, quiet: bool) -> None:
             bar.update(task, completed=done, total=total, docs=documents)
 
         try:
-            outcome = api.analyze(
-                paths, out, settings, progress, lambda stage: bar.update(task, description=stage)
-            )
+
+            def status(stage: str) -> None:
+                bar.update(task, description=stage)
+
+            if story is None:
+                outcome = api.analyze(paths, out, settings, progress, status)
+            else:
+                outcome = api.analyze_story(Path(paths[0]), story, out, settings, progress, status)
         except StorycheckError as err:
             _err.print(f"storycheck: {err}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from err

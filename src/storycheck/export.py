@@ -7,9 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from storycheck import __version__
 from storycheck.claims import story
 from storycheck.claims.entities import name_key
+from storycheck.models.embed import load_embedder
+from storycheck.provenance.semantic import day_of, vector_source
+from storycheck.provenance.stories import stories, story_links
 from storycheck.records import Document
 from storycheck.store import Store
 
@@ -84,15 +89,37 @@ def claims_json(docs: list[Document], store: Store) -> dict[str, list[dict[str, 
             "entities": entities, "events": store.events()}  # fmt: skip
 
 
+def stories_json(
+    docs: list[Document], derivations: list[dict[str, Any]], store: Store
+) -> list[dict[str, Any]]:
+    """story.json's ``stories``: the documents grouped by the event they report (see
+    ``provenance.stories``), largest first. Most folders hold one story; a pile of pages
+    gathered by keyword often holds several."""
+    ids = [d.id for d in docs]
+    if not ids:
+        return []
+    leads = np.vstack(vector_source(docs, load_embedder(), cache=store)("lead", ids))
+    found = story_links(leads, [day_of(d.published) for d in docs])
+    links = [(ids[i], ids[j]) for i, j in found]
+    links += [(e["source"], e["target"]) for e in derivations]
+    members: dict[str, list[str]] = {}
+    for doc_id, story_id in stories(ids, links).items():
+        members.setdefault(story_id, []).append(doc_id)
+    ordered = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [{"id": story_id, "documents": docs_of} for story_id, docs_of in ordered]
+
+
 def story_json(store: Store) -> dict[str, Any]:
     """The whole story as one JSON-ready dict."""
     docs = store.documents()
     extras = store.document_extras()
+    derivations = store.derivations()
     return {
         "storycheck_version": __version__,
         "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "documents": [document_json(d, *extras.get(d.id, (None, None))) for d in docs],
-        "derivations": store.derivations(),
+        "derivations": derivations,
+        "stories": stories_json(docs, derivations, store),
         **claims_json(docs, store),
         "errors": [{"input": where, "reason": reason} for where, reason in store.errors()],
     }

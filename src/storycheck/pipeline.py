@@ -191,8 +191,21 @@ def ingest(
     """
     result = RunResult()
     expanded = list(sources.expand(specs))
+    _save_all(_jobs(expanded, store, settings), len(expanded), store, settings, result, progress)
+    return result
+
+
+def _save_all(
+    jobs: Iterator[_Job | _Done],
+    total: int,
+    store: Store,
+    settings: Settings,
+    result: RunResult,
+    progress: Progress | None,
+) -> None:
+    """Run ``jobs`` and save each finished document, in input order, into ``result``."""
     reported = 0
-    for done in _run_jobs(_jobs(expanded, store, settings), settings):
+    for done in _run_jobs(jobs, settings):
         if done.error is not None:
             result.errors.append(done.error)
         elif done.doc is None:
@@ -203,11 +216,35 @@ def ingest(
             result.updated += not done.is_new
         if progress is not None and done.spec > reported:
             reported = done.spec
-            progress(reported, len(expanded), result.documents)
+            progress(reported, total, result.documents)
     if progress is not None:
-        progress(len(expanded), len(expanded), result.documents)
+        progress(total, total, result.documents)
     store.replace_errors([(e.where, e.reason) for e in result.errors])
+
+
+def ingest_raw(
+    raws: Iterable[RawInput], store: Store, settings: Settings, progress: Progress | None = None
+) -> RunResult:
+    """``ingest`` for inputs already read into raw records (``scale`` hands a story's records
+    back this way); each record counts as one input for ``progress``."""
+    records = list(raws)
+    result = RunResult()
+
+    seen: set[str] = set()
+    jobs = (_job(index, raw, seen, store) for index, raw in enumerate(records, start=1))
+    _save_all(jobs, len(records), store, settings, result, progress)
     return result
+
+
+def process(raw: RawInput, settings: Settings) -> Document:
+    """Every per-document stage on one raw record, with no store: the unit of work that
+    ``scale`` spreads over a cluster. Raises ``InputError`` for a record ``analyze`` would skip.
+    """
+    done = _update(_Job(0, raw, None, {}), settings)
+    if done.error is not None:
+        raise done.error
+    assert done.doc is not None  # a new document always comes back
+    return done.doc
 
 
 def _jobs(
@@ -223,13 +260,17 @@ def _jobs(
         for item in sources.read(spec, settings):
             if isinstance(item, InputError):
                 yield _Done(index, None, {}, False, item)
-                continue
-            doc_id = extract.content_id(item.data)
-            if doc_id in seen:
-                yield _Done(index, None, {}, False)
-                continue
-            seen.add(doc_id)
-            yield _Job(index, item, store.document(doc_id), store.stage_runs(doc_id))
+            else:
+                yield _job(index, item, seen, store)
+
+
+def _job(index: int, raw: RawInput, seen: set[str], store: Store) -> _Job | _Done:
+    """The job for one raw input, or an unchanged result when this run already had its bytes."""
+    doc_id = extract.content_id(raw.data)
+    if doc_id in seen:
+        return _Done(index, None, {}, False)
+    seen.add(doc_id)
+    return _Job(index, raw, store.document(doc_id), store.stage_runs(doc_id))
 
 
 def _run_jobs(jobs: Iterator[_Job | _Done], settings: Settings) -> Iterator[_Done]:

@@ -13,12 +13,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from storycheck.provenance import rules
 from storycheck.provenance.align import Alignment, align
 from storycheck.provenance.candidates import candidate_pairs
 from storycheck.provenance.decide import direct, kind
 from storycheck.provenance.features import DocFeatures, features
-from storycheck.provenance.semantic import VectorSource, align_semantic, neighbour_pairs
+from storycheck.provenance.semantic import (
+    VectorSource,
+    align_semantic,
+    day_of,
+    neighbour_pairs,
+)
 from storycheck.records import Document
 
 # Kinds that pass a whole story on: the target shares the source's origin.
@@ -70,24 +77,52 @@ def find_derivations(docs: Sequence[Document], vectors: VectorSource | None = No
     rewrites that share little wording are found too."""
     feats = [features(d) for d in docs]
     edges: list[Derivation] = []
-    by_age = sorted(range(len(docs)), key=lambda k: (docs[k].published or "\uffff", k))
+    # Oldest first, ties by id: results do not depend on the order documents were read in, and
+    # ``scale`` orders its pairs the same way.
+    by_age = sorted(range(len(docs)), key=lambda k: (docs[k].published or "\uffff", docs[k].id))
     rank = [0] * len(docs)
     for position, k in enumerate(by_age):
         rank[k] = position
     lexical = candidate_pairs(feats, rank)
     for i, j, _ in lexical:
-        alignment = align(feats[i], feats[j])
-        if len(alignment.matches) >= rules.MIN_MATCHED_SENTENCES:
-            edge = _derivation(docs[i], docs[j], alignment)
-            if edge is not None:
-                edges.append(edge)
+        i, j = sorted((i, j), key=rank.__getitem__)
+        edge = judge_pair(docs[i], docs[j], feats[i], feats[j])
+        if edge is not None:
+            edges.append(edge)
     if vectors is not None:
         derived = {e.target for e in edges if e.kind in COPY_KINDS}
         unexplained = [k for k, d in enumerate(docs) if d.id not in derived]
         known = {(i, j) for i, j, _ in lexical}
-        edges.extend(_paraphrases(docs, feats, vectors, unexplained, known))
-    chosen = _one_source_each(edges, docs)
-    return Provenance(chosen, _origins(chosen, docs))
+        edges.extend(_paraphrases(docs, feats, vectors, unexplained, known, rank))
+    return choose(edges, {d.id: d.published for d in docs})
+
+
+def judge_pair(
+    a: Document, b: Document, fa: DocFeatures | None = None, fb: DocFeatures | None = None
+) -> Derivation | None:
+    """The derivation between one candidate pair that shares wording, if any: sentence
+    alignment, then direction and kind. The unit of work ``scale`` spreads over a cluster."""
+    alignment = align(fa or features(a), fb or features(b))
+    if len(alignment.matches) < rules.MIN_MATCHED_SENTENCES:
+        return None
+    return _derivation(a, b, alignment)
+
+
+def judge_paraphrase(a: Document, b: Document, va: np.ndarray, vb: np.ndarray) -> Derivation | None:
+    """The same for a pair of lead-embedding neighbours, aligned by sentence embeddings."""
+    alignment = align_semantic(features(a), features(b), va, vb)
+    if len(alignment.matches) < rules.MIN_MATCHED_SENTENCES:
+        return None
+    return _derivation(a, b, alignment, paraphrase=True)
+
+
+def choose(edges: list[Derivation], published: dict[str, str | None]) -> Provenance:
+    """One source per derived document, and each document's origin, from every edge found.
+
+    Needs only each document's publication date, so ``scale`` runs it on the driver over the
+    edges its workers found."""
+    chosen = _one_source_each(edges, published)
+    return Provenance(chosen, _origins(chosen, list(published)))
 
 
 def _paraphrases(
@@ -96,6 +131,7 @@ def _paraphrases(
     vectors: VectorSource,
     unexplained: list[int],
     known: set[tuple[int, int]],
+    rank: list[int],
 ) -> list[Derivation]:
     """Paraphrase rewrites among documents the lexical pass left unexplained.
 
@@ -105,7 +141,9 @@ def _paraphrases(
     subset = [feats[k] for k in unexplained]
     pairs = [
         (unexplained[a], unexplained[b])
-        for a, b in neighbour_pairs(subset, vectors)
+        for a, b in neighbour_pairs(
+            subset, vectors, [day_of(docs[k].published) for k in unexplained]
+        )
         if (unexplained[a], unexplained[b]) not in known
     ]
     needed = sorted({k for pair in pairs for k in pair})
@@ -114,10 +152,8 @@ def _paraphrases(
     )
     found = []
     for i, j in pairs:
-        alignment = align_semantic(feats[i], feats[j], sentence_vectors[i], sentence_vectors[j])
-        if len(alignment.matches) < rules.MIN_MATCHED_SENTENCES:
-            continue
-        edge = _derivation(docs[i], docs[j], alignment, paraphrase=True)
+        i, j = sorted((i, j), key=rank.__getitem__)
+        edge = judge_paraphrase(docs[i], docs[j], sentence_vectors[i], sentence_vectors[j])
         if edge is not None:
             found.append(edge)
     return found
@@ -158,11 +194,11 @@ def _derivation(
     )
 
 
-def _one_source_each(edges: list[Derivation], docs: Sequence[Document]) -> list[Derivation]:
+def _one_source_each(edges: list[Derivation], dates: dict[str, str | None]) -> list[Derivation]:
     """For each target keep the best source: the one that accounts for most of it, preferring
     documents that are not derived themselves, then the earliest. A quotation may quote several
     sources; each further one is kept when it accounts for a passage no earlier one did."""
-    published = {d.id: d.published or "\uffff" for d in docs}
+    published = {doc_id: date or "\uffff" for doc_id, date in dates.items()}
     derived = {e.target for e in edges}
     by_target: dict[str, list[Derivation]] = defaultdict(list)
     for edge in edges:
@@ -195,14 +231,14 @@ def _overlaps(x: tuple[int, int], y: tuple[int, int]) -> bool:
     return x[0] < y[1] and y[0] < x[1]
 
 
-def _origins(edges: list[Derivation], docs: Sequence[Document]) -> dict[str, str]:
+def _origins(edges: list[Derivation], ids: Sequence[str]) -> dict[str, str]:
     """Follow copy-kind edges back to the document each story started from."""
     parent = {e.target: e.source for e in edges if e.kind in COPY_KINDS}
     origins = {}
-    for doc in docs:
-        node, seen = doc.id, {doc.id}
+    for doc_id in ids:
+        node, seen = doc_id, {doc_id}
         while node in parent and parent[node] not in seen:
             node = parent[node]
             seen.add(node)
-        origins[doc.id] = node
+        origins[doc_id] = node
     return origins

@@ -53,6 +53,10 @@ SPUN_MIN_SUBSTITUTION = 0.6
 # otherwise make every pair a neighbour).
 LEAD_NEIGHBOUR = 0.8
 LEAD_NEIGHBOURS = 5
+# Paraphrase neighbours must be published within this many days of each other (or both be
+# undated): rewrites follow their source within days, and the window lets a crawl be searched
+# in date blocks. Two weeks is above the benchmark's longest delay (ten days).
+NEIGHBOUR_DAYS = 14
 # Two sentences are paraphrases at this cosine (all-MiniLM-L6-v2): hand-written paraphrases in
 # tests/test_provenance.py score 0.77-0.94, the closest pair of independent reports 0.73.
 PARAPHRASE_SIMILARITY = 0.75

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -37,6 +38,11 @@ class VectorCache(Protocol):
     ) -> None: ...
 
 
+def lead_text(doc: Document) -> str:
+    """What a document's lead embedding reads: its title and first sentences."""
+    return " ".join([doc.title or "", *(s.text for s in doc.sentences[: rules.LEAD_SENTENCES])])
+
+
 def vector_source(
     docs: Sequence[Document], embedder: Embedder, cache: VectorCache | None = None
 ) -> VectorSource:
@@ -47,10 +53,7 @@ def vector_source(
     by_id = {d.id: d for d in docs}
 
     def texts(kind: str, doc: Document) -> list[str]:
-        sentences = [s.text for s in doc.sentences]
-        if kind == "lead":
-            return [" ".join([doc.title or "", *sentences[: rules.LEAD_SENTENCES]])]
-        return sentences
+        return [lead_text(doc)] if kind == "lead" else [s.text for s in doc.sentences]
 
     def vectors(kind: str, ids: Sequence[str]) -> list[np.ndarray]:
         cached = cache.vectors(embedder.name, kind, ids) if cache is not None else {}
@@ -77,22 +80,54 @@ def vector_source(
     return vectors
 
 
-def neighbour_pairs(feats: Sequence[DocFeatures], vectors: VectorSource) -> list[tuple[int, int]]:
-    """Index pairs ``i < j`` of ``feats`` whose leads are close."""
-    if len(feats) < 2:
-        return []
-    leads = np.vstack(vectors("lead", [f.id for f in feats]))
-    keep = min(rules.LEAD_NEIGHBOURS + 1, len(feats))  # +1: each document is its own closest
+def day_of(published: str | None) -> int | None:
+    """The day number of an ISO publication date, or None when it is missing or unreadable."""
+    try:
+        return date.fromisoformat((published or "")[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def neighbours(
+    leads: np.ndarray, days: Sequence[int | None], rows: Sequence[int] | None = None
+) -> set[tuple[int, int]]:
+    """Index pairs ``i < j`` where one is among the other's closest leads.
+
+    Each row in ``rows`` (all by default) keeps its ``rules.LEAD_NEIGHBOURS`` closest leads at
+    cosine ``rules.LEAD_NEIGHBOUR`` or more, among documents published within
+    ``rules.NEIGHBOUR_DAYS`` of it (undated documents are compared with undated ones only). The
+    date window is what lets ``scale`` search a crawl in date blocks and find the same pairs.
+    """
+    n = len(leads)
+    if n < 2:
+        return set()
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    when = np.array([np.nan if d is None else d for d in days], dtype=np.float64)
+    keep = min(rules.LEAD_NEIGHBOURS + 1, n)  # +1: each document is its own closest
     pairs = set()
-    for start in range(0, len(feats), 1024):  # blocks keep the similarity matrix small
-        block = leads[start : start + 1024] @ leads.T
+    for start in range(0, len(rows), 1024):  # blocks keep the similarity matrix small
+        chunk = rows[start : start + 1024]
+        block = leads[chunk] @ leads.T
+        mine, theirs = when[chunk][:, None], when[None, :]
+        near = np.abs(mine - theirs) <= rules.NEIGHBOUR_DAYS
+        both_undated = np.isnan(mine) & np.isnan(theirs)
+        block[~(near | both_undated)] = -np.inf
         closest = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
         for row, columns in enumerate(closest):
-            i = row + start
+            i = int(chunk[row])
             for j in columns.tolist():
                 if i != j and block[row, j] >= rules.LEAD_NEIGHBOUR:
                     pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+    return pairs
+
+
+def neighbour_pairs(feats: Sequence[DocFeatures], vectors: VectorSource,
+                    days: Sequence[int | None]) -> list[tuple[int, int]]:  # fmt: skip
+    """Index pairs ``i < j`` of ``feats`` whose leads are close (see ``neighbours``)."""
+    if len(feats) < 2:
+        return []
+    leads = np.vstack(vectors("lead", [f.id for f in feats]))
+    return sorted(neighbours(leads, days))
 
 
 def align_semantic(a: DocFeatures, b: DocFeatures, va: np.ndarray, vb: np.ndarray) -> Alignment:

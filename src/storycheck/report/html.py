@@ -1,9 +1,17 @@
 """Render a parsed ``story.json`` as one self-contained HTML page.
 
 The page is meant to be opened from disk, mailed around and printed, so everything it needs is
-inline: no CDN, no fonts, no scripts. Every string in a story comes from scraped documents and is
-untrusted; the template runs with autoescape on and this module never marks document text as
-safe. Python prepares plain view data (strings, ints, lists) and Jinja escapes every piece of it.
+inline: no CDN, no fonts, and one small script of storycheck's own (paging, and the verify box
+when served live), allowed by its hash in the page's Content-Security-Policy. Every string in a
+story comes from scraped documents and is untrusted; the template runs with autoescape on and
+this module never marks document text as safe. Python prepares plain view data (strings, ints,
+lists) and Jinja escapes every piece of it; the script reads its data from a JSON block.
+
+Stable ids (browser tests and other code link to them): ``#verify`` / ``#verify-form`` /
+``#verify-claim`` / ``#verify-result`` (live pages only), ``#overview``, ``#claim-matrix``
+(rows ``tr.contested`` first, ``#group-N``), ``#graph``, ``#timeline`` (``#event-N``),
+``#quotes``, ``#entities``, ``#documents`` with one ``<article id="{doc-anchor}">`` per
+document and a ``{doc-anchor}-s{index}`` span per sentence.
 """
 
 from __future__ import annotations
@@ -752,6 +760,7 @@ def render_report(story: dict, *, verify_api: str | None = None) -> str:
         matrix=matrix,
         marks=sections.STANCE_MARK,
         matrix_rows=sections.MATRIX_ROWS,
+        link_limit=sections.LINKS,
         claimed=claimed,
         sentence_groups=sections.sentence_groups(matrix),
         timeline=sections.timeline(story, places),

@@ -9,11 +9,12 @@ through :class:`Places`, so every link lands on a sentence anchor the page reall
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 #: Statuses in the order the report lists them, with the words shown beside each.
@@ -29,6 +30,9 @@ MATRIX_COLUMNS = 30
 #: Most groups the matrix draws (contested first); the list under it holds every group. Past
 #: a few hundred rows the table is only bytes: a page of a 1,000-document story stays light.
 MATRIX_ROWS = 200
+#: Most document links a line of the timeline, quotes or entities shows before "and N more":
+#: a quote repeated by hundreds of copies is still one readable line, and the page stays light.
+LINKS = 20
 # Timeline geometry, in SVG user units; the drawing scales to the page width.
 _TL_WIDTH = 1000
 _TL_PAD = 24
@@ -215,10 +219,8 @@ def _tick_label(tick: date, ticks: list[date]) -> str:
     return tick.strftime("%d %b %Y")
 
 
-def timeline(story: Mapping[str, Any], places: Places) -> dict[str, Any] | None:
-    """Dated events drawn to scale: a bar from each date's first to its last day, numbered by
-    its first event (events of the same dates share a bar), on as few lanes as keep the bars
-    apart; the numbered list under the drawing says the same in words."""
+def _events(story: Mapping[str, Any], places: Places) -> list[dict[str, Any]]:
+    """The story's dated events in date order, numbered, each with links to its claims."""
     claims = claim_index(story)
     events = []
     for event in _dicts(story.get("events")):
@@ -235,30 +237,41 @@ def timeline(story: Mapping[str, Any], places: Places) -> dict[str, Any] | None:
                 href = places.href(claim.get("document"), claim.get("sentence"))
                 sources.append({"ref": ref, "href": href})
         events.append({"start": start, "end": end, "text": _str(event.get("text")),
-                       "when": _str(when.get("text")), "precision": _str(when.get("precision")),
-                       "sources": sources})  # fmt: skip
-    if not events:
-        return None
+                       "when": _str(when.get("text")),
+                       "sources": sources, "range": _range(start, end)})  # fmt: skip
     events.sort(key=lambda e: (e["start"], e["end"]))
-    first = min(e["start"] for e in events)
-    last = max(e["end"] for e in events)
+    for number, event in enumerate(events, start=1):
+        event["number"] = number
+    return events
+
+
+def _scale(first: date, last: date) -> Callable[[date, bool], float]:
+    """The x of a day's start (or, with ``end_of_day``, its end) on an axis of those days."""
     span = max((last - first).days + 1, 1)
     inner = _TL_WIDTH - 2 * _TL_PAD
 
-    def x(day: date, end_of_day: bool = False) -> float:
+    def x(day: date, end_of_day: bool) -> float:
         return _TL_PAD + inner * ((day - first).days + end_of_day) / span
 
+    return x
+
+
+def _strip(events: list[dict[str, Any]], first: date, last: date) -> dict[str, Any]:
+    """One drawing of ``events`` on an axis from ``first`` to ``last``, to scale.
+
+    A bar runs from a date's first to its last day, numbered by its first event (events of the
+    same dates share a bar), on as few lanes as keep the bars apart.
+    """
+    x = _scale(first, last)
     bars: dict[tuple[date, date], dict[str, Any]] = {}
-    for number, event in enumerate(events, start=1):
-        event.update(number=number, range=_range(event["start"], event["end"]))
-        bar = bars.setdefault((event["start"], event["end"]), {"events": []})
-        bar["events"].append(event)
+    for event in events:
+        bars.setdefault((event["start"], event["end"]), {"events": []})["events"].append(event)
     lanes: list[float] = []
     for (start, end), bar in bars.items():  # one bar per date range, however many events
         lead, more = bar["events"][0], len(bar["events"]) - 1
         label = f"{lead['number']}+{more}" if more else str(lead["number"])
         mark = _TL_MARK + _TL_CHAR * max(len(label) - 2, 0)  # room for the label's digits
-        left, right = x(start), x(end, end_of_day=True)
+        left, right = x(start, False), x(end, True)
         left = min(left, _TL_WIDTH - _TL_PAD / 2 - mark)  # a late day's mark stays in view
         right = max(right, left + mark)
         lane = next((i for i, edge in enumerate(lanes) if edge + 4 <= left), len(lanes))
@@ -268,16 +281,82 @@ def timeline(story: Mapping[str, Any], places: Places) -> dict[str, Any] | None:
                    when=lead["when"] or lead["range"])  # fmt: skip
     height = _TL_PAD + len(lanes) * _TL_LANE + _TL_AXIS
     ticks = _ticks(first, last)
-    axis_y = height - _TL_AXIS + 8
     return {
-        "events": events,
         "bars": list(bars.values()),
+        "events": len(events),
+        "first": first,
+        "last": last,
         "width": _TL_WIDTH,
         "height": height,
-        "axis_y": axis_y,
-        "ticks": [{"x": round(x(t), 1), "label": _tick_label(t, ticks)} for t in ticks],
+        "axis_y": height - _TL_AXIS + 8,
+        "axis_x": (_TL_PAD, _TL_WIDTH - _TL_PAD),
+        "ticks": [_tick(x(t, False), _tick_label(t, ticks)) for t in ticks],
         "range": _range(first, last),
+        "zoom": None,  # where the close-up sits on this axis, if there is one
     }
+
+
+def _tick(x: float, label: str) -> dict[str, Any]:
+    """A tick at ``x``; labels near either end are aligned inward so they are not cut off."""
+    room = _TL_CHAR * len(label) / 2
+    anchor = "start" if x - room < 0 else "end" if x + room > _TL_WIDTH else "middle"
+    return {"x": round(x, 1), "label": label, "anchor": anchor}
+
+
+def _busiest(events: list[dict[str, Any]]) -> tuple[date, date] | None:
+    """The stretch to draw again closer up, or None: the shortest stretch of days holding half
+    the events, widened to the events close around it, when under a quarter of the whole span.
+
+    A story's days of news otherwise crowd into one corner of an axis that also has to reach
+    back years for background.
+    """
+    if len(events) < 4:
+        return None
+    need = -(-len(events) // 2)
+    ends: list[int] = []  # a max-heap (negated) of the ``need`` earliest ends seen so far
+    best: tuple[int, date, date] | None = None
+    for event in reversed(events):  # by start, latest first: the heap holds later-starting ones
+        heapq.heappush(ends, -event["end"].toordinal())
+        if len(ends) > need:
+            heapq.heappop(ends)
+        if len(ends) == need:
+            end = date.fromordinal(-ends[0])
+            length = (end - event["start"]).days
+            if best is None or length <= best[0]:
+                best = (length, event["start"], end)
+    if best is None:
+        return None
+    span = (max(e["end"] for e in events) - events[0]["start"]).days + 1
+    length, lo, hi = best
+    reach = timedelta(days=max(length + 1, 3))  # take in the events close around it too
+    near = [e for e in events if lo - reach <= e["start"] and e["end"] <= hi + reach]
+    wide = (min(e["start"] for e in near), max(e["end"] for e in near))
+    for first, last in (wide, (lo, hi)):
+        if 4 * ((last - first).days + 1) <= span:
+            return first, last
+    return None
+
+
+def timeline(story: Mapping[str, Any], places: Places) -> dict[str, Any] | None:
+    """Dated events drawn to scale over the whole story, plus a close-up of its busiest
+    stretch where that stretch is short (see :func:`_busiest`); the numbered list under the
+    drawings says the same in words."""
+    events = _events(story, places)
+    if not events:
+        return None
+    first, last = events[0]["start"], max(e["end"] for e in events)
+    whole = _strip(events, first, last)
+    strips = [whole]
+    busiest = _busiest(events)
+    if busiest is not None:
+        lo, hi = busiest
+        inside = [e for e in events if lo <= e["start"] and e["end"] <= hi]
+        close = _strip(inside, lo, hi)
+        x = _scale(first, last)
+        left, right = x(lo, False), x(hi, True)
+        whole["zoom"] = {"x": round(left, 1), "w": round(max(right - left, 2.0), 1)}
+        strips.append(close)
+    return {"events": events, "strips": strips, "range": whole["range"]}
 
 
 def _range(start: date, end: date) -> str:
@@ -285,29 +364,42 @@ def _range(start: date, end: date) -> str:
 
 
 def quotes_by_speaker(story: Mapping[str, Any], places: Places) -> list[dict[str, Any]]:
-    """Quotes grouped by who said them (the story-wide entity where known), most quoted first."""
+    """Quotes grouped by who said them (the story-wide entity where known), most quoted first.
+
+    The same words from the same speaker are one quote with every place they appear: copies
+    of a report repeat its quotes, and a reader wants to see them once, with where.
+    """
     names = {e["id"]: _str(e.get("name")) for e in _dicts(story.get("entities")) if "id" in e}
     speakers: dict[str, dict[str, Any]] = {}
     for quote in _dicts(story.get("quotes")):
-        ref = places.ref(quote.get("document"))
+        doc_id = quote.get("document")
+        ref = places.ref(doc_id)
         if ref is None:
             continue
         entity = _str(quote.get("speaker"))
         name = names.get(entity or "") or _str(quote.get("speaker_name"))
-        key = entity or (name or "").lower()
-        speaker = speakers.setdefault(key, {"name": name, "quotes": []})
-        doc_id = quote.get("document")
-        speaker["quotes"].append({
-            "text": _str(quote.get("text")),
-            "direct": bool(quote.get("direct")),
-            "via": _str(quote.get("via")),
-            "ref": ref,
-            "href": places.href(doc_id, places.sentence_at(doc_id, quote.get("start"))),
-        })  # fmt: skip
-    found = sorted(speakers.values(), key=lambda s: (s["name"] is None, -len(s["quotes"])))
+        speaker = speakers.setdefault(
+            entity or (name or "").lower(), {"name": name, "quotes": {}, "said": 0}
+        )
+        text = _str(quote.get("text"))
+        direct = bool(quote.get("direct"))
+        same = speaker["quotes"].setdefault(
+            (" ".join((text or "").casefold().split()), direct),
+            {"text": text, "direct": direct, "via": None, "places": {}},
+        )
+        same["via"] = same["via"] or _str(quote.get("via"))
+        href = places.href(doc_id, places.sentence_at(doc_id, quote.get("start")))
+        same["places"].setdefault(href, {"ref": ref, "href": href})
+        speaker["said"] += 1
+    found = sorted(speakers.values(), key=lambda s: (s["name"] is None, -s["said"]))
     for number, speaker in enumerate(found, start=1):
         speaker["anchor"] = f"speaker-{number}"
-        speaker["documents"] = len({q["ref"].number for q in speaker["quotes"]})
+        speaker["quotes"] = list(speaker["quotes"].values())
+        for quote in speaker["quotes"]:
+            quote["places"] = sorted(quote["places"].values(), key=lambda p: p["ref"].number)
+        speaker["documents"] = len(
+            {p["ref"].number for q in speaker["quotes"] for p in q["places"]}
+        )
     return found
 
 
@@ -325,6 +417,8 @@ def entities(story: Mapping[str, Any], places: Places) -> list[dict[str, Any]]:
                 href = places.href(doc_id, places.sentence_at(doc_id, mention.get("start")))
                 per_doc[ref.number] = {"ref": ref, "href": href, "count": 0}
             per_doc[ref.number]["count"] += 1
+        for place in per_doc.values():
+            place["detail"] = f": {place['count']} mention{'' if place['count'] == 1 else 's'}"
         name = _str(entity.get("name"))
         aliases = [a for a in (_str(a) for a in entity.get("aliases") or []) if a and a != name]
         out.append({"name": name, "type": _str(entity.get("type")), "aliases": aliases,

@@ -62,16 +62,17 @@
     result.textContent = "";
     var head = add(result, "p", null, "verdict verdict-" + verdict.verdict);
     add(head, "strong", verdict.verdict.replace(/_/g, " "));
-    add(head, "span", " · confidence " + verdict.confidence.toFixed(2) + " · " +
+    add(head, "span", " · confidence " + Number(verdict.confidence).toFixed(2) + " · " +
       verdict.independent_sources + " independent source" +
       (verdict.independent_sources === 1 ? "" : "s"));
-    if (!verdict.evidence.length) { add(result, "p", "No sentence of the story bears on it."); return; }
+    var evidence = verdict.evidence || [];
+    if (!evidence.length) { add(result, "p", "No sentence of the story bears on it."); return; }
     var list = add(result, "ol", null, "evidence");
-    verdict.evidence.forEach(function (item) {
+    evidence.forEach(function (item) {
       var li = add(list, "li", null, "stance-" + item.stance);
       add(li, "span", item.stance, "stance");
       li.appendChild(document.createTextNode(" "));
-      var doc = docs[item.document];
+      var doc = Object.prototype.hasOwnProperty.call(docs, item.document) ? docs[item.document] : null;
       if (doc) {
         var link = add(li, "a", doc.title);
         link.href = "#" + doc.anchor + "-s" + item.sentence;
@@ -80,8 +81,16 @@
       }
       li.appendChild(document.createTextNode(": "));
       add(li, "q", item.text);
-      if (item.reasons.length) add(li, "span", " (" + item.reasons.join("; ") + ")", "muted");
+      if (item.reasons && item.reasons.length) add(li, "span", " (" + item.reasons.join("; ") + ")", "muted");
     });
+  }
+
+  // An error response's words: FastAPI's {"detail": ...} where there is one (a string, or a
+  // list of validation errors), else the HTTP status, e.g. from a proxy's HTML error page.
+  function failure(response, body) {
+    var detail = body && body.detail !== undefined ? body.detail : response.statusText;
+    if (typeof detail !== "string") detail = JSON.stringify(detail);
+    return "HTTP " + response.status + (detail ? ": " + detail : "");
   }
 
   form.addEventListener("submit", function (event) {
@@ -96,11 +105,10 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ claim: claim })
     }).then(function (response) {
-      return response.json().then(function (body) {
-        if (!response.ok) {
-          var detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
-          throw new Error("HTTP " + response.status + ": " + detail);
-        }
+      return response.text().then(function (raw) {
+        var body = null;
+        try { body = JSON.parse(raw); } catch (notJson) { body = null; }
+        if (!response.ok || !body) throw new Error(failure(response, body));
         show(body);
       });
     }).catch(function (error) {

@@ -1,0 +1,1 @@
+"""Crawl-sized runs on Apache Spark (``storycheck scale``); needs the ``[spark]`` extra."""
