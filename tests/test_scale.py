@@ -5,11 +5,7 @@ finished from the Parquet output."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +18,7 @@ pytest.importorskip("pyspark")
 
 from storycheck.api import analyze  # noqa: E402
 from storycheck.cli import app  # noqa: E402
-from storycheck.scale.job import run, session  # noqa: E402
+from storycheck.scale.job import CRASH_DRILL, run, session  # noqa: E402
 
 CRANE_URL = "https://selwickherald.example/crane"
 CRANE = {"title": "Harbour crane collapses at Port Selwick", "url": CRANE_URL,
@@ -51,8 +47,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spark():
-    spark = session("local[2,4]")
+def drill(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crash drill's folder (``job.CRASH_DRILL``): a run finds it armed only when a test
+    arms it."""
+    return tmp_path_factory.mktemp("drill")
+
+
+@pytest.fixture(scope="module")
+def spark(drill: Path):
+    """Local mode with two cores and four tries per task, as a cluster retries a lost task."""
+    spark = session("local[2,4]", conf={f"spark.executorEnv.{CRASH_DRILL}": str(drill)})
     yield spark
     spark.stop()
 
@@ -146,52 +150,41 @@ def test_one_story_finishes_on_a_laptop(scaled: Path, tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no story 's-nope'" in missing.stderr
 
 
-def _python_workers() -> list[int]:
-    """Spark's forked Python workers: children of a ``pyspark.daemon`` process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            parent = (Path("/proc") / str(ppid) / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"pyspark.daemon" in cmdline and b"pyspark.daemon" in parent:
-            found.append(int(entry.name))
-    return found
-
-
 def test_rerun_with_a_killed_worker_gives_the_same_rows(
-    corpus: Path, scaled: Path, spark, tmp_path: Path
+    corpus: Path, scaled: Path, spark, drill: Path, tmp_path: Path
 ) -> None:
-    """The same output folder again, while a Python worker is killed mid-job: Spark retries
-    its task, the tables come out the same, and nothing is duplicated."""
+    """The same output folder again, while a Python worker dies in the middle of a task: Spark
+    retries the task, the tables come out the same, and nothing is duplicated."""
     out = tmp_path / "again"
     shutil.copytree(scaled, out)
     before = {name: _table(out, name) for name in ("documents", "derivations", "stories")}
-    killed: list[int] = []
-
-    def kill_one() -> None:
-        deadline = time.monotonic() + 120
-        while not killed and time.monotonic() < deadline:
-            workers = _python_workers()
-            if workers:
-                os.kill(workers[0], signal.SIGKILL)
-                killed.append(workers[0])
-            time.sleep(0.2)
-
-    killer = threading.Thread(target=kill_one, daemon=True)
-    killer.start()
-    run(_scale_inputs(corpus), out, settings=settings(), spark=spark)
-    killer.join(timeout=1)
-    assert killed, "a Python worker was killed during the run"
+    (drill / "armed").touch()
+    try:
+        run(_scale_inputs(corpus), out, settings=settings(), spark=spark)
+    finally:
+        (drill / "armed").unlink()
+    assert (drill / "fired").is_file(), "a Python worker died during the run"
     key = {"documents": "id", "derivations": "target", "stories": "document"}
     for name, rows in before.items():
         after = _table(out, name)
         assert len(after) == len(rows), name
-        if name == "documents":
-            rows = [{k: v for k, v in r.items() if k != "month"} for r in rows]
-            after = [{k: v for k, v in r.items() if k != "month"} for r in after]
         assert sorted(after, key=lambda r: r[key[name]]) == sorted(rows, key=lambda r: r[key[name]])
+
+
+def test_scale_command_without_claims(corpus: Path, spark, tmp_path: Path) -> None:
+    """The CLI on the crane records (a JSONL line, a malformed one, a Parquet copy): the copy is
+    found, the bad line is an error row, and ``--no-claims`` leaves the claims table empty."""
+    out = tmp_path / "crane"
+    result = CliRunner().invoke(
+        app,
+        ["scale", str(corpus / "crawl.jsonl"), str(corpus / "parquet"), "--out", str(out),
+         "--master", "local[2,4]", "--no-claims"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 documents, 1 errors, 1 derivations, 1 stories" in result.stdout
+    uri = {d["id"]: d["uri"] for d in _table(out, "documents")}
+    (edge,) = _table(out, "derivations")
+    assert (uri[edge["source"]], uri[edge["target"]]) == (
+        CRANE_URL, "https://aggregator.example/crane-copy"
+    )  # fmt: skip
+    assert _table(out, "claims") == [] and len(_table(out, "sentences")) > 0

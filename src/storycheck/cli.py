@@ -105,6 +105,14 @@ def scale(
     ] = "local[*,4]",
     lang: Annotated[list[str] | None, typer.Option("--lang", help="Language to keep.")] = None,
     no_despin: Annotated[bool, typer.Option("--no-despin", help="Skip despinning.")] = False,
+    no_claims: Annotated[
+        bool,
+        typer.Option(
+            "--no-claims",
+            help="Skip the claims stage (most of the per-document time); the claims table stays "
+            "empty and `analyze --story` still extracts a story's claims.",
+        ),
+    ] = False,
 ) -> None:
     """Run a crawl on Apache Spark: documents, copies and derivations, stories and claims.
 
@@ -116,7 +124,7 @@ def scale(
         _err.print(f"storycheck: scale needs the [spark] extra ({err}); run setup.sh", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from err
     settings = _settings(DEFAULT_SETTINGS.max_document_bytes, lang, False, no_despin)
-    summary = run(paths, out, master, settings)
+    summary = run(paths, out, master, settings, skip=frozenset({"claims"} if no_claims else ()))
     for stage, seconds in summary.seconds.items():
         _err.print(f"{stage}: {seconds:.1f} s", markup=False)
     print(f"{summary.documents} documents, {summary.errors} errors, {summary.derivations} "

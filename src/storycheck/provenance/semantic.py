@@ -66,13 +66,14 @@ def vector_source(
                 out[doc_id] = cached[doc_id][1]
             else:
                 todo.append((doc_id, key, wanted))
-        flat = [text for _, _, wanted in todo for text in wanted]
-        embedded = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
-        rows, at = [], 0
+        # One document per call: the int8 model quantizes activations per batch, so a vector
+        # would otherwise depend on the other texts in its batch (cosine off by up to 0.02), and
+        # ``scale``, which sees a partition at a time, would not find what ``analyze`` finds.
+        rows = []
         for doc_id, key, wanted in todo:
-            out[doc_id] = embedded[at : at + len(wanted)].reshape(len(wanted), -1)
+            embedded = embedder.embed(wanted) if wanted else np.zeros((0, 0), dtype=np.float32)
+            out[doc_id] = embedded.reshape(len(wanted), -1) if wanted else embedded
             rows.append((doc_id, key, out[doc_id]))
-            at += len(wanted)
         if cache is not None and rows:
             cache.save_vectors(embedder.name, kind, rows)
         return [out[doc_id] for doc_id in ids]

@@ -17,8 +17,10 @@ def main() -> None:
     parser.add_argument("inputs", nargs="+")
     parser.add_argument("--out", required=True)
     parser.add_argument("--master", default=None, help="only when not run by spark-submit")
+    parser.add_argument("--no-claims", action="store_true", help="skip the claims stage")
     args = parser.parse_args()
-    summary = run(args.inputs, args.out, master=args.master)
+    skip = frozenset({"claims"} if args.no_claims else ())
+    summary = run(args.inputs, args.out, master=args.master, skip=skip)
     print(f"{summary.documents} documents, {summary.errors} errors, {summary.derivations} "
           f"derivations, {summary.stories} stories: {args.out}")  # fmt: skip
 

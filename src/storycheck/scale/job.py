@@ -32,6 +32,7 @@ import json
 import os
 import pickle
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ from storycheck.records import Document, RawInput
 LOCAL_MASTER = "local[*,4]"
 #: Tables the job writes, each a folder of Parquet files under the output folder.
 TABLES = ("documents", "sentences", "claims", "derivations", "stories", "records", "errors")
+#: Fault drill: when this variable (set on the executors, ``spark.executorEnv.``) names a folder
+#: holding a file ``armed``, the first Python worker to finish a document claims ``fired`` there
+#: and dies mid-task, as a killed executor would. The tests use it to prove retries are exact.
+CRASH_DRILL = "STORYCHECK_SCALE_CRASH_DRILL"
 _PARQUET_SUFFIXES = (".parquet", ".parq")
 
 
@@ -73,10 +78,17 @@ class Summary:
     seconds: dict[str, float]
 
 
-def session(master: str | None = LOCAL_MASTER, app: str = "storycheck-scale") -> Any:
+def session(
+    master: str | None = LOCAL_MASTER,
+    app: str = "storycheck-scale",
+    conf: dict[str, str] | None = None,
+) -> Any:
     """A SparkSession whose Python workers run this interpreter (and so see storycheck).
 
-    ``master`` None leaves the master to ``spark-submit``, which sets it for a cluster."""
+    ``master`` None leaves the master to ``spark-submit``, which sets it for a cluster (and its
+    memory). In local mode the driver JVM holds the cached documents and the shuffle, so it gets
+    2 GB; cached data that does not fit spills to ``spark.local.dir``. ``conf`` adds settings
+    (the benchmark's event log, the tests' crash drill)."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -88,7 +100,11 @@ def session(master: str | None = LOCAL_MASTER, app: str = "storycheck-scale") ->
         .config("spark.sql.shuffle.partitions", "16")
         .config("spark.python.worker.reuse", "true")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "2g")
+        .config("spark.local.dir", tempfile.gettempdir())
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -121,7 +137,21 @@ def _parquet_record(row_json: str, where: str) -> RawInput:
                     record)  # fmt: skip
 
 
-def _documents(items: Iterable[tuple[str, Any]], settings: Settings) -> Iterator[tuple]:
+def _crash_drill() -> None:
+    """Die once per armed drill (see ``CRASH_DRILL``); the file claim makes it once per run."""
+    folder = os.environ.get(CRASH_DRILL)
+    if not folder or not (Path(folder) / "armed").exists():
+        return
+    try:
+        (Path(folder) / "fired").touch(exist_ok=False)
+    except FileExistsError:
+        return
+    os._exit(1)
+
+
+def _documents(
+    items: Iterable[tuple[str, Any]], settings: Settings, skip: frozenset[str]
+) -> Iterator[tuple]:
     """Per-document stages over one partition; models load once per worker process."""
     raws, out = [], []
     for kind, value in items:
@@ -129,15 +159,18 @@ def _documents(items: Iterable[tuple[str, Any]], settings: Settings) -> Iterator
             out.append(("error", value, None))
             continue
         try:
-            raws.append((value, process(value, settings)))
+            raws.append((value, process(value, settings, skip)))
         except InputError as err:
             out.append(("error", (value.where, err.reason), None))
+        _crash_drill()
     yield from out
     if not raws:
         return
-    leads = load_embedder().embed([lead_text(doc) for _, doc in raws])
-    for (raw, doc), lead in zip(raws, leads, strict=True):
+    embedder = load_embedder()
+    for raw, doc in raws:
         shingles = features(doc).shingles.tolist()
+        # One lead per call, as ``provenance.semantic.vector_source`` embeds: the same vector.
+        lead = embedder.embed([lead_text(doc)])[0]
         yield "doc", (raw, doc), (shingles, lead.tolist())
 
 
@@ -203,13 +236,22 @@ def run(
     master: str | None = LOCAL_MASTER,
     settings: Settings = DEFAULT_SETTINGS,
     spark: Any = None,
+    skip: frozenset[str] = frozenset(),
 ) -> Summary:
     """Run the whole job over ``specs`` and write its tables under ``out`` (a local folder, or
-    any URI Spark writes to: ``hdfs://``, ``s3a://``)."""
+    any URI Spark writes to: ``hdfs://``, ``s3a://``). ``skip`` names per-document stages to
+    leave out (``pipeline.process``); the benchmark skips ``claims`` on its largest corpora.
+
+    Each stage's Spark jobs carry the stage's name as their description, so the Spark UI and
+    event log show which stage shuffled what."""
+    from pyspark import StorageLevel
+
     spark = spark or session(master)
     sc = spark.sparkContext
+    keep = StorageLevel.MEMORY_AND_DISK  # evicting documents would rerun their stages
     times: dict[str, float] = {}
     clock = time.perf_counter()
+    sc.setJobDescription("per-document stages")
     readable, parquet, listing_errors = input_files(specs)
     items = sc.parallelize(readable, max(1, len(readable))).flatMap(
         lambda path: _read_file(path, settings)
@@ -221,22 +263,27 @@ def run(
             .zipWithIndex()
         )
         items = items.union(rows.map(lambda r: ("raw", _parquet_record(r[0], f"parquet#{r[1]}"))))
-    processed = items.mapPartitions(lambda part: _documents(part, settings))
-    processed = processed.map(lambda t: (t[0], pickle.dumps(t[1:]))).persist()
+    # One task per file reads it; its records are then spread over every core, so one big
+    # JSONL or WARC file is not processed by a single task.
+    spread = items.repartition(max(sc.defaultParallelism * 4, 1))
+    processed = spread.mapPartitions(lambda part: _documents(part, settings, skip))
+    processed = processed.map(lambda t: (t[0], pickle.dumps(t[1:]))).persist(keep)
     errors = processed.filter(lambda t: t[0] == "error").map(lambda t: pickle.loads(t[1])[0])
     docs = (
         processed.filter(lambda t: t[0] == "doc")
         .map(lambda t: pickle.loads(t[1]))
         .map(lambda t: (t[0][1].id, t))
         .reduceByKey(lambda a, b: a if a[0][0].where <= b[0][0].where else b)  # same bytes: one
-        .persist()
+        .persist(keep)
     )
-    by_id = docs.mapValues(lambda t: pickle.dumps(t[0][1])).persist()
+    by_id = docs.mapValues(lambda t: pickle.dumps(t[0][1])).persist(keep)
     n_docs = by_id.count()
     error_rows = errors.collect() + listing_errors
+    processed.unpersist()
     times["per-document stages"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    sc.setJobDescription("copy join")
     dates = dict(docs.mapValues(lambda t: t[0][1].published).collect())
     sizes = sc.broadcast(dict(docs.mapValues(lambda t: len(t[1][0])).collect()))
     age = sc.broadcast({d: (p or "\uffff", d) for d, p in dates.items()})
@@ -255,16 +302,18 @@ def run(
             )
         )
         .keys()
-        .persist()
+        .persist(keep)
     )
     n_candidates = candidates.count()
     times["copy join"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    sc.setJobDescription("pairwise decisions")
     lexical = _judged(candidates, by_id, age.value, _judge)
     times["pairwise decisions"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    sc.setJobDescription("paraphrases")
     explained = {e["target"] for e in lexical if e["kind"] in provenance.COPY_KINDS}
     known = sc.broadcast(set(candidates.collect()))
     leads = docs.map(lambda kv: (kv[0], day_of(kv[1][0][1].published), kv[1][1][1]))
@@ -278,6 +327,7 @@ def run(
     times["paraphrases"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    sc.setJobDescription("stories")
     found = provenance.choose(
         [_edge(e) for e in lexical + paraphrases], {d: dates[d] for d in sorted(dates)}
     )
@@ -289,10 +339,14 @@ def run(
     times["stories"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    sc.setJobDescription("write")
     derived_as = {e["target"]: e["kind"] for e in edges if e["kind"] in provenance.COPY_KINDS}
     context = sc.broadcast((found.origins, derived_as, story_of))
     _write(spark, out, docs, context, edges, story_of, error_rows)
     times["write"] = time.perf_counter() - clock
+    for cached in (docs, by_id, candidates):
+        cached.unpersist()
+    sc.setJobDescription(None)
     return Summary(n_docs, len(error_rows), n_candidates, len(edges), len(set(story_of.values())),
                    times)  # fmt: skip
 
@@ -359,11 +413,13 @@ def _document_rows(kv: tuple, context: Any) -> Iterator[tuple[str, dict[str, Any
 
 def _write(spark: Any, out: str | Path, docs: Any, context: Any, edges: list, story_of: dict,
            error_rows: list[tuple[str, str]]) -> None:  # fmt: skip
+    from pyspark import StorageLevel
     from pyspark.sql import Row
 
     from storycheck.scale import schema
 
-    rows = docs.flatMap(lambda kv: _document_rows(kv, context)).persist()
+    rows = docs.flatMap(lambda kv: _document_rows(kv, context))
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     for table in ("documents", "sentences", "claims", "records"):
         part = rows.filter(lambda t, name=table: t[0] == name).map(lambda t: Row(**t[1]))
         frame = spark.createDataFrame(part, schema.TABLES[table])
