@@ -25,7 +25,16 @@ only true edges are the ones made here. Ground truth is the set of (source, targ
 by url; derivatives of the same original are siblings, not edges.
 
 Kinds are spread evenly over the derivatives. Half of the corpus is originals while the deduped
-articles suffice (about 3,000 documents); beyond that each original gets more derivatives.
+articles suffice (about 3,000 documents); beyond that each original gets more derivatives, up to
+MAX_PER_SOURCE each on average (about 7,000 documents from bbc-news's 1,859 distinct articles).
+
+Larger corpora follow the **large plan**, used only where that even plan cannot be built (so
+every corpus the even plan builds is unchanged): half of the articles are originals and the other
+half quotation hosts, quotations are capped at those hosts and the surplus is spread evenly over
+the other four kinds, and each original with derivatives gets up to LARGE_MAX_PER_SOURCE on
+average (about 27,000 documents from bbc-news). With so many derivatives per original, the spun
+copies of one original are each spun by a different spinner account (no two spun copies of the
+same text are identical); verbatim copies of one original still are, by construction.
 """
 
 from __future__ import annotations
@@ -55,6 +64,9 @@ OUTLETS = 48
 STANDALONE_SHARE = 0.3
 # Most derivatives per original, on average, when the corpus is large for the articles available.
 MAX_PER_SOURCE = 16
+# The same for the large plan (originals and quotation hosts half the articles each): enough for
+# about 27,000 documents from bbc-news's 1,859 distinct articles, and no more.
+LARGE_MAX_PER_SOURCE = 40
 # Near-duplicate filter: articles sharing this many word 8-grams are one story.
 NEAR_DUP_NGRAM = 8
 NEAR_DUP_SHARED = 5
@@ -421,10 +433,17 @@ def _spin(text: str, seed: int) -> str:
 # --- building -----------------------------------------------------------------------------------
 
 
-def _allocate(n_derived: int) -> dict[str, int]:
-    """Derivative counts per variant: kinds even, ``copy`` split between whole and trimmed."""
-    per_kind = {k: n_derived // len(KINDS) for k in KINDS}
-    for k in KINDS[: n_derived % len(KINDS)]:
+def _allocate(n_derived: int, hosts: int | None = None) -> dict[str, int]:
+    """Derivative counts per variant: kinds even, ``copy`` split between whole and trimmed. With
+    ``hosts``, quotations are at most that many and the surplus is spread over the other kinds."""
+    kinds = KINDS
+    per_kind: dict[str, int] = {}
+    if hosts is not None and n_derived // len(KINDS) > hosts:  # the even share of quotations
+        per_kind["quotation"] = hosts
+        kinds = tuple(k for k in KINDS if k != "quotation")
+        n_derived -= hosts
+    per_kind |= {k: n_derived // len(kinds) for k in kinds}
+    for k in kinds[: n_derived % len(kinds)]:
         per_kind[k] += 1
     counts = {v: per_kind[v] for v in VARIANTS if v in per_kind}
     counts["trimmed_copy"] = per_kind["copy"] // 2
@@ -432,16 +451,30 @@ def _allocate(n_derived: int) -> dict[str, int]:
     return counts
 
 
-def plan(n_docs: int, available: int) -> tuple[int, int, dict[str, int]]:
-    """(originals, originals with derivatives, derivatives per variant) for ``n_docs``."""
+@dataclass(frozen=True)
+class Plan:
+    originals: int
+    sources: int  # originals with derivatives: the first ``sources`` of the originals
+    counts: dict[str, int]  # derivatives per variant
+    large: bool  # the large plan (see the module's docstring)
+
+
+def plan(n_docs: int, available: int) -> Plan:
+    """How ``n_docs`` documents are made from ``available`` articles: the even plan where it can
+    be built, else the large plan."""
     n_derived = n_docs // 2
     while n_derived < n_docs and n_docs - n_derived + _allocate(n_derived)["quotation"] > available:
         n_derived += 1
     n_orig = n_docs - n_derived
     n_sources = min(n_derived, max(1, round(n_orig * (1 - STANDALONE_SHARE))))
-    if n_orig < 2 or n_derived > n_sources * MAX_PER_SOURCE:
+    if n_orig >= 2 and n_derived <= n_sources * MAX_PER_SOURCE:
+        return Plan(n_orig, n_sources, _allocate(n_derived), large=False)
+    n_orig = (available + 1) // 2
+    n_derived = n_docs - n_orig
+    n_sources = min(n_derived, max(1, round(n_orig * (1 - STANDALONE_SHARE))))
+    if n_orig < 2 or n_derived < 1 or n_derived > n_sources * LARGE_MAX_PER_SOURCE:
         raise ValueError(f"{n_docs} documents need more than the {available} distinct articles")
-    return n_orig, n_sources, _allocate(n_derived)
+    return Plan(n_orig, n_sources, _allocate(n_derived, available - n_orig), large=True)
 
 
 def _slug(title: str) -> str:
@@ -470,8 +503,9 @@ def build(bbc_dir: Path, n_docs: int, seed: int) -> Corpus:
     rng = random.Random(seed)
     pool = list(articles)
     rng.shuffle(pool)
-    n_orig, n_sources, counts = plan(n_docs, len(pool))
-    hosts = iter(pool[n_orig : n_orig + counts["quotation"]])
+    the_plan = plan(n_docs, len(pool))
+    n_orig, n_sources, counts = the_plan.originals, the_plan.sources, the_plan.counts
+    hosts = iter(pool[n_orig : n_orig + counts["quotation"]])  # each article used once at most
     variants = [v for v in VARIANTS for _ in range(counts[v])]
     rng.shuffle(variants)
     # pool[:n_sources] get derivatives: one each first, then the rest at random.
@@ -492,6 +526,7 @@ def build(bbc_dir: Path, n_docs: int, seed: int) -> Corpus:
     group_order = list(range(n_orig))
     rng.shuffle(group_order)
     group_of = {original: g for g, original in enumerate(group_order)}
+    spin_seeds: dict[int, set[int]] = defaultdict(set)  # the large plan's, per original
 
     for src, variant in assigned:
         original = drafts[src]
@@ -512,7 +547,10 @@ def build(bbc_dir: Path, n_docs: int, seed: int) -> Corpus:
         elif variant == "republication":
             draft.meta = {"tail_seed": rng.random()}  # the tail may name the source's url: later
         elif variant == "spun_copy":
-            spin_seed = rng.choice(SPIN_SEEDS)
+            if the_plan.large:
+                spin_seed = _spin_seed(rng, spin_seeds[src])
+            else:
+                spin_seed = rng.choice(SPIN_SEEDS)
             draft.title = _spin(article.title, spin_seed)
             draft.text = _spin(article.text, spin_seed)
             draft.meta = {"spin_seed": spin_seed}
@@ -568,6 +606,15 @@ def build(bbc_dir: Path, n_docs: int, seed: int) -> Corpus:
         if src is not None:
             edges.append(Edge(url_of[src], url_of[d], VARIANT_KIND[draft.variant]))
     return Corpus(docs, edges, seed, len(articles), dropped)
+
+
+def _spin_seed(rng: random.Random, used: set[int]) -> int:
+    """A spinner account no other spun copy of the same original used: one of SPIN_SEEDS while
+    some are left, then the seeds after them (also outside the despinning model's training)."""
+    fresh = [s for s in SPIN_SEEDS if s not in used]
+    seed = rng.choice(fresh) if fresh else max(used) + 1
+    used.add(seed)
+    return seed
 
 
 def _domain(outlet: int) -> str:

