@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class CausalLM:
 
     model: object
     tokenizer: object
+    _first: dict[str, int] = field(default_factory=dict, repr=False)
 
     def encode(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
         """Token ids (with the leading special token) and each token's character span."""
@@ -102,6 +103,20 @@ class CausalLM:
             logits = self.model.lm_head(prefix.hidden[rows]).float()
             return torch.log_softmax(logits, dim=-1).numpy()
 
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of each text without special tokens, in one call to the Rust tokenizer
+        (the Python wrapper's per-call overhead dominated when words were asked one by one)."""
+        encoded = self.tokenizer.backend_tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [e.ids for e in encoded]
+
+    def first_token(self, text: str) -> int:
+        """The first token id of ``text``, cached across documents: the despinner asks about the
+        same few thousand candidate words again and again."""
+        hit = self._first.get(text)
+        if hit is None:
+            hit = self._first[text] = self.token_ids([text])[0][0]
+        return hit
+
     def branch_logprobs(self, prefix: Prefix, branches: list[tuple[int, list[int]]]) -> list[float]:
         """For each ``(row, tokens)``: log P(tokens | prefix tokens ``0..row``), the words that
         could follow position ``row`` scored together with the text after them.
@@ -109,29 +124,46 @@ class CausalLM:
         The first token of a branch is predicted from the prefix itself. The rest go through
         forward passes on top of the prefix's cache, many branches per pass: each branch's
         tokens see the prefix up to ``row`` and their own earlier tokens only (a block of the
-        attention mask per branch), at the positions they would have in the text."""
-        firsts = self.next_token_logprobs(prefix, [row for row, _ in branches])
-        total = [float(firsts[b, tokens[0]]) for b, (_row, tokens) in enumerate(branches)]
+        attention mask per branch), at the positions they would have in the text. Branches go
+        in text order, so a pass attends only to the prefix up to its last branch's row."""
+        rows = sorted({row for row, _ in branches})
+        at = {row: k for k, row in enumerate(rows)}
+        firsts = self._picked(prefix.hidden[rows], [at[row] for row, _ in branches],
+                              [tokens[0] for _, tokens in branches])  # fmt: skip
+        total = [float(x) for x in firsts]
         group: list[int] = []
         size = 0
-        for b, (_row, tokens) in enumerate(branches):
-            if group and size + len(tokens) > BRANCH_TOKENS:
+        for b in sorted(range(len(branches)), key=lambda b: branches[b][0]):
+            fed = len(branches[b][1]) - 1
+            if group and size + fed > BRANCH_TOKENS:
                 self._add_branches(prefix, branches, group, total)
                 group, size = [], 0
             group.append(b)
-            size += len(tokens) - 1
+            size += fed
         if group:
             self._add_branches(prefix, branches, group, total)
         return total
+
+    def _picked(self, hidden, at: list[int], tokens: list[int]):
+        """log P(token | hidden state) for each (row of ``hidden``, token) pair: the output
+        layer once per row, and a log-sum-exp instead of a full log-softmax."""
+        import torch
+
+        with torch.inference_mode():
+            logits = self.model.lm_head(hidden).float()
+            index = torch.tensor(at)
+            lse = torch.logsumexp(logits, -1)
+            return (logits[index, torch.tensor(tokens)] - lse[index]).numpy()
 
     def _add_branches(self, prefix: Prefix, branches: list[tuple[int, list[int]]],
                       group: list[int], total: list[float]) -> None:  # fmt: skip
         """One pass over the branches in ``group``, adding the log-probability of every token
         after the first to ``total``. A branch's last token predicts nothing asked for, so it
-        is not fed."""
+        is not fed. The pass runs on a copy of the cache cut after the group's last row, which
+        leaves the prefix's own cache as it was."""
         import torch
+        from transformers import DynamicCache
 
-        n = len(prefix.ids)
         flat: list[int] = []
         positions: list[int] = []
         spans: list[tuple[int, int]] = []
@@ -142,6 +174,11 @@ class CausalLM:
             positions.extend(range(row + 1, row + len(tokens)))
         if not flat:
             return
+        n = max(branches[b][0] for b in group) + 1
+        cache = DynamicCache(
+            ddp_cache_data=[(layer.keys[:, :, :n], layer.values[:, :, :n])
+                            for layer in prefix.cache.layers]
+        )  # fmt: skip
         q = len(flat)
         mask = torch.full((1, 1, q, n + q), float("-inf"), dtype=prefix.hidden.dtype)
         for b, (a, z) in zip(group, spans, strict=True):
@@ -151,15 +188,14 @@ class CausalLM:
         with torch.inference_mode():
             hidden = self.model.model(
                 torch.tensor([flat]),
-                past_key_values=prefix.cache,
+                past_key_values=cache,
                 attention_mask=mask,
                 position_ids=torch.tensor([positions]),
             ).last_hidden_state[0]
-            prefix.cache.crop(n)  # the branches are not part of the text
-            logprobs = torch.log_softmax(self.model.lm_head(hidden).float(), dim=-1)
-        for b, (a, _z) in zip(group, spans, strict=True):
-            for k, token in enumerate(branches[b][1][1:]):
-                total[b] += float(logprobs[a + k, token])
+        targets = [t for b in group for t in branches[b][1][1:]]
+        picked = self._picked(hidden, list(range(q)), targets)
+        for b, (a, z) in zip(group, spans, strict=True):
+            total[b] += float(picked[a:z].sum())
 
 
 @lru_cache(maxsize=1)

@@ -602,21 +602,13 @@ class _ContextLM:
                 row_base += len(wanted)
             offset += len(chunk)
         self.table = np.concatenate(blocks) if blocks else np.zeros((0, 1), dtype=np.float32)
-        self._ids: dict[tuple[str, bool], int] = {}
 
     def rows(self, group: list[_Site]) -> list[tuple[int, bool]]:
         return [self._site[s.index][:2] for s in group if s.index in self._site]
 
-    def first_id(self, word: str, space: bool) -> int:
-        key = (word, space)
-        hit = self._ids.get(key)
-        if hit is None:
-            ids = self.lm.tokenizer((" " if space else "") + word, add_special_tokens=False)
-            hit = self._ids[key] = ids["input_ids"][0]
-        return hit
-
     def score(self, rows: list[tuple[int, bool]], word: str) -> float:
-        return float(sum(self.table[r, self.first_id(word, sp)] for r, sp in rows))
+        first = self.lm.first_token
+        return float(sum(self.table[r, first(" " + word if sp else word)] for r, sp in rows))
 
     def where(self, group: list[_Site]) -> int | None:
         """The first site of a type whose reading is kept for branches (its token index)."""
@@ -631,12 +623,12 @@ class _ContextLM:
             by_chunk[self._site[index][2]].append((index, word))
         out: dict[tuple[int, str], float] = {}
         for chunk, items in by_chunk.items():
-            branches = []
+            texts, rows = [], []
             for index, word in items:
                 _, space, _, row, after = self._site[index]
-                text = (" " if space else "") + word + after
-                ids = self.lm.tokenizer(text, add_special_tokens=False)["input_ids"]
-                branches.append((row, ids))
+                texts.append((" " if space else "") + word + after)
+                rows.append(row)
+            branches = list(zip(rows, self.lm.token_ids(texts), strict=True))
             prefix = self._prefixes[chunk]
             assert prefix is not None  # ``where`` only offers sites of kept chunks
             scores = self.lm.branch_logprobs(prefix, branches)
