@@ -53,3 +53,47 @@ def test_topic_overlap_ignores_numbers_and_word_endings() -> None:
     assert topic_overlap("Residents were evacuated in 2026.", "Evacuation of residents, 2025") == 1
     assert topic_overlap("Residents were evacuated.", "The bakery opened early.") == 0
     assert topic_overlap("", "anything") == 0
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        # the same person, named in full on one side only
+        ("Marta Keogh ordered the independent review of the dam.",
+         "Keogh ordered the independent review of the dam last week."),
+        # the same name spelt with and without its accent
+        ("Renée Okafor chaired the flood inquiry.",
+         "Renee Okafor chaired the flood inquiry in Hull."),
+        # a name the evidence adds in another place of the sentence is not a replacement
+        ("Brannock Mill produced the county's first steel.",
+         "Built by Scottish engineers, the mill produced the county's first steel."),
+    ],
+)  # fmt: skip
+def test_names_that_are_not_swapped(claim: str, evidence: str) -> None:
+    assert check(claim, evidence).finding != "conflict"
+
+
+def test_a_swapped_name_stands_in_the_same_place() -> None:
+    found = check(
+        "The inquiry into the flooding was chaired by Okafor in March.",
+        "The inquiry into the flooding was chaired by Penhallow in March.",
+    )
+    assert found.finding == "conflict"
+    assert "names differ: Okafor / Penhallow" in found.reasons
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "finding"),
+    [
+        # a "not" in another clause of the evidence says nothing about the restated one
+        ("The council approved the flood plan.",
+         "Aldridge did not attend, and the council approved the flood plan.", "none"),
+        ("Officials did not comment, and the council approved the flood plan.",
+         "The council approved the flood plan on Tuesday.", "none"),
+        # the clause that restates the claim is the one compared
+        ("The council approved the flood plan.",
+         "Aldridge attended, but the council did not approve the flood plan.", "conflict"),
+    ],
+)  # fmt: skip
+def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, finding: str) -> None:
+    assert check(claim, evidence).finding == finding

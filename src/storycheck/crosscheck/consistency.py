@@ -11,6 +11,7 @@ values that all agree keep a model's "refutes" from resting on nothing but a rew
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,7 +35,14 @@ _NEGATION = re.compile(
 # A sentence's first word at least this common (Zipf scale) is an ordinary word, not a name.
 _COMMON_ZIPF = 4.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+|\d[\d,.]*")
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_NAME = re.compile(r"\b[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)*")
+# Where a sentence divides into clauses, for finding the one a claim restates.
+_CLAUSE = re.compile(
+    r"[,;:()]\s*|\s+(?:and|but|then|while|whereas|although|though|because|after|before)\s+",
+    re.IGNORECASE,
+)
+# Words of a sentence frame and of names when matching them: punctuation is not a word.
+_FRAME_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _STOP = frozenset(
     "the a an and or but of to in on at for by with from as is are was were be been being it its "
     "this that these those he she they we you i his her their our has have had will would said "
@@ -67,7 +75,7 @@ def check(claim: str, evidence: str) -> Check:
             conflicts.append(f"{name}s differ")
         elif finding == "agree":
             agreements.append(f"{name}s agree")
-    if _negated(claim) != _negated(evidence):
+    if _negation_differs(claim, evidence):
         conflicts.append("one is negated")
     swapped = _swapped_names(claim, evidence)
     if swapped:
@@ -121,6 +129,26 @@ def _negated(text: str) -> bool:
     return len(_NEGATION.findall(text)) % 2 == 1
 
 
+def _negation_differs(claim: str, evidence: str) -> bool:
+    """Whether some clause of the claim and the evidence clause that restates it (the one
+    sharing most of its content words, at least half) differ in negation. Clause by clause,
+    because a "not" elsewhere in a long sentence ("Aldridge did not attend, and the council
+    approved the plan") says nothing about the part the claim restates."""
+    theirs = [(c, _content(c)) for c in _clauses(evidence)]
+    for part in _clauses(claim):
+        ours = _content(part)
+        if not ours:
+            continue
+        best, words = max(theirs, key=lambda c: len(ours & c[1]))
+        if len(ours & words) >= SAME_TOPIC * len(ours) and _negated(part) != _negated(best):
+            return True
+    return False
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _CLAUSE.split(text) if c.strip()] or [text]
+
+
 def _content(text: str) -> set[str]:
     """Content words cut to their first letters: a stem crude enough to need no model, which
     still matches "evacuated" with "evacuation" and "ordered" with "order"."""
@@ -133,24 +161,58 @@ def _content(text: str) -> set[str]:
 
 def _swapped_names(claim: str, evidence: str) -> str | None:
     """A name in the claim that the evidence replaces with another in the same sentence frame
-    ("Keogh ordered the review" vs "Penhallow ordered the review"): both sides have a name the
-    other lacks while every other content word is shared."""
-    ours, theirs = set(_names(claim)), set(_names(evidence))
-    only_ours, only_theirs = ours - theirs, theirs - ours
+    ("Keogh ordered the review" vs "Penhallow ordered the review"): each side has a name the
+    other never mentions, the two stand between the same words (two before or two after), and
+    every other content word of the claim is in the evidence.
+
+    A name counts as mentioned when all of its words occur in the other text, in any case and
+    without accents ("Ellis" in "Bret Easton Ellis", "Noel" for "Noël"), so a shortened name,
+    a pronoun sentence ("it spiritually signifies") or a nationality the evidence adds
+    ("an American actress") is not a swap."""
+    ours, theirs = _names(claim), _names(evidence)
+    only_ours = [m for m in ours if not _mentions(evidence, m.group())]
+    only_theirs = [m for m in theirs if not _mentions(claim, m.group())]
     if not only_ours or not only_theirs:
         return None
-    rest_ours = _content(claim) - {w.lower() for n in ours for w in n.split()}
-    rest_theirs = _content(evidence) - {w.lower() for n in theirs for w in n.split()}
-    if rest_ours and rest_ours <= rest_theirs:
-        return f"{sorted(only_ours)[0]} / {sorted(only_theirs)[0]}"
+    rest_ours = _content(claim) - _content(" ".join(m.group() for m in ours))
+    rest_theirs = _content(evidence) - _content(" ".join(m.group() for m in theirs))
+    if not rest_ours or not rest_ours <= rest_theirs:
+        return None
+    for a in only_ours:
+        for b in only_theirs:
+            if _same_frame(_frame(claim, a), _frame(evidence, b)):
+                return f"{a.group()} / {b.group()}"
     return None
 
 
-def _names(text: str) -> list[str]:
+def _fold(text: str) -> str:
+    """Lowercase without accents, for comparing how two texts spell a name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _mentions(text: str, name: str) -> bool:
+    words = set(_FRAME_WORD.findall(_fold(text)))
+    return all(w in words for w in _FRAME_WORD.findall(_fold(name)))
+
+
+def _frame(text: str, match: re.Match[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two words before a name and the two after it, folded."""
+    before = _FRAME_WORD.findall(_fold(text[: match.start()]))[-2:]
+    after = _FRAME_WORD.findall(_fold(text[match.end() :]))[:2]
+    return tuple(before), tuple(after)
+
+
+def _same_frame(a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...]) -> bool:
+    """Two full words on one side are the same."""
+    return any(len(x) == 2 and x == y for x, y in zip(a, b, strict=True))
+
+
+def _names(text: str) -> list[re.Match[str]]:
     """Capitalised words, except a common word that is capitalised only because it opens the
     sentence ("Residents were evacuated")."""
     return [
-        m.group()
+        m
         for m in _NAME.finditer(text)
         if m.start() > 0 or zipf_frequency(m.group().split()[0].lower(), "en") < _COMMON_ZIPF
     ]

@@ -60,10 +60,12 @@ def stances(pairs: Sequence[tuple[str, str]]) -> list[Stance]:
     if not pairs:
         return []
     probabilities = load_stance_model().predict(list(pairs))
-    return [_decide(c, e, p) for (c, e), p in zip(pairs, probabilities, strict=True)]
+    return [decide(c, e, p) for (c, e), p in zip(pairs, probabilities, strict=True)]
 
 
-def _decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
+def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
+    """The stance of one pair from the model's probabilities (``LABELS`` order) and the exact
+    checks; public so that a benchmark can score any model through the same rules."""
     scores = {label: round(float(p), 4) for label, p in zip(LABELS, probabilities, strict=True)}
     label: Label = LABELS[int(np.argmax(probabilities))]
     found = consistency.check(claim, evidence)
