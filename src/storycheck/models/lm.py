@@ -175,6 +175,7 @@ class CausalLM:
         if not flat:
             return
         n = max(branches[b][0] for b in group) + 1
+        # The constructor takes (keys, values) per layer and copies them; the slices are views.
         cache = DynamicCache(
             ddp_cache_data=[(layer.keys[:, :, :n], layer.values[:, :, :n])
                             for layer in prefix.cache.layers]
