@@ -126,15 +126,18 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
     pairs = [(c.claim, e) for c in claims for e in c.evidence]
     as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
     gold = [c.verdict for c in claims]
-    model_stances = model.predict(pairs).argmax(1).reshape(len(claims), 5)
-    checked = checked_probs(model, as_pairs).argmax(1).reshape(len(claims), 5)
+    probs = model.predict(pairs)
+    model_stances = probs.argmax(1).reshape(len(claims), 5)
+    checked_stances = checked(as_pairs, probs).argmax(1).reshape(len(claims), 5)
     cosine_stances = bins.probs(as_pairs).argmax(1).reshape(len(claims), 5)
     return {
         "gold sentence labels (ceiling)": verdict_scores(
             gold, [verdict([stance_id[s] for s in c.stances]) for c in claims]
         ),
         "model": verdict_scores(gold, [verdict(list(row)) for row in model_stances]),
-        "model + consistency layer": verdict_scores(gold, [verdict(list(row)) for row in checked]),
+        "model + consistency layer": verdict_scores(
+            gold, [verdict(list(row)) for row in checked_stances]
+        ),
         "cosine baseline": verdict_scores(gold, [verdict(list(row)) for row in cosine_stances]),
     }
 
@@ -143,10 +146,10 @@ def model_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
     return model.predict([(p.claim, p.evidence) for p in pairs])
 
 
-def checked_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
-    """What verify and the claim groups use: the model, then the consistency layer. A pair the
-    exact checks decided counts as certain of its label; the others keep the model's scores."""
-    out = model_probs(model, pairs)
+def checked(pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
+    """What verify and the claim groups use: the model's scores, then the consistency layer. A
+    pair the exact checks decided counts as certain of its label; the others keep the scores."""
+    out = probs.copy()
     for row, p in zip(out, pairs, strict=True):
         found = decide(p.claim, p.evidence, row)
         if found.reasons:
@@ -193,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("|" + "---|" * 7)
     for name, pairs in fs.items():
-        print(row(f"{name}: model", scores(pairs, model_probs(model, pairs))))
-        print(row(f"{name}: model + consistency layer", scores(pairs, checked_probs(model, pairs))))
+        probs = model_probs(model, pairs)
+        print(row(f"{name}: model", scores(pairs, probs)))
+        print(row(f"{name}: model + consistency layer", scores(pairs, checked(pairs, probs))))
         # The 2-way baseline never answers neutral: its 3-way figure would repeat the 2-way one.
         tuned = scores(pairs, two_way_probs(pairs, threshold)) | {"acc3": None}
         print(row(f"{name}: cosine, tuned on SF-FEVER train", tuned))
@@ -204,10 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         tune = [p for p in train if p.source == source]
         tune = rng.sample(tune, min(TUNE_PAIRS, len(tune)))
         seen = "" if source.startswith(trained) else " (not trained on)"
-        print(row(f"{source}{seen}: model", scores(pairs, model_probs(model, pairs))))
-        print(
-            row(f"{source}: model + consistency layer", scores(pairs, checked_probs(model, pairs)))
-        )
+        probs = model_probs(model, pairs)
+        print(row(f"{source}{seen}: model", scores(pairs, probs)))
+        print(row(f"{source}: model + consistency layer", scores(pairs, checked(pairs, probs))))
         print(row(f"{source}: cosine bins", scores(pairs, CosineBins(tune).probs(pairs))))
     trained_pairs = [p for p in heldout if p.source.startswith(trained)]
     print(

@@ -170,8 +170,9 @@ def _swapped_names(claim: str, evidence: str) -> str | None:
     a pronoun sentence ("it spiritually signifies") or a nationality the evidence adds
     ("an American actress") is not a swap."""
     ours, theirs = _names(claim), _names(evidence)
-    only_ours = [m for m in ours if not _mentions(evidence, m.group())]
-    only_theirs = [m for m in theirs if not _mentions(claim, m.group())]
+    claim_words, evidence_words = _folded_words(claim), _folded_words(evidence)
+    only_ours = [m for m in ours if not _folded_words(m.group()) <= evidence_words]
+    only_theirs = [m for m in theirs if not _folded_words(m.group()) <= claim_words]
     if not only_ours or not only_theirs:
         return None
     rest_ours = _content(claim) - _content(" ".join(m.group() for m in ours))
@@ -191,9 +192,8 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _mentions(text: str, name: str) -> bool:
-    words = set(_FRAME_WORD.findall(_fold(text)))
-    return all(w in words for w in _FRAME_WORD.findall(_fold(name)))
+def _folded_words(text: str) -> set[str]:
+    return set(_FRAME_WORD.findall(_fold(text)))
 
 
 def _frame(text: str, match: re.Match[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
