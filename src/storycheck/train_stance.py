@@ -41,6 +41,13 @@ built the same way and selectable; with them FEVER-Symmetric dev was lower at eq
   side only): a word shared by claim and evidence changed in the evidence only -> refutes,
   changed in both -> the original label. This copies how FEVER-Symmetric was built, from other
   data: a model can only tell these apart by comparing the two texts.
+- With ``--denials`` (not in the shipped model): denials of the claim-source pairs and their
+  symmetric edits (train side only). The claim's main verb denied in one of several wordings
+  ("did not", "never", "refused to", "is in no way") flips supports and refutes (a refuted
+  claim, denied, is supported) and keeps neutral; where claim and evidence state the same
+  thing, both denied in different wordings stay supports and the evidence alone denied
+  refutes. Without them the model reads a denial in a claim as "refutes"; with them it is
+  better on FEVER-Symmetric and worse on held-out FEVER claims (docs/models/stance.md).
 
 A "not supports" pair is trained with the loss -log(p_refutes + p_neutral): the label says the
 claim is not entailed, and the model decides which of the two.
@@ -76,8 +83,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 LABELS = ("supports", "refutes", "neutral")
 SUPPORTS, REFUTES, NEUTRAL = 0, 1, 2
@@ -525,6 +536,104 @@ def symmetric_edits(pairs: Iterable[Pair], rng: random.Random, names: Sequence[s
     return out
 
 
+# Ways to deny a predicate, by tense. Claims and evidence deny the same fact in different words
+# ("did not model" / "declined to model" / "never modelled"), so the generated pairs use them all.
+_DENY_VERB = {
+    "VBD": (
+        "did not {lemma}",
+        "never {verb}",
+        "refused to {lemma}",
+        "failed to {lemma}",
+        "declined to {lemma}",
+        "never managed to {lemma}",
+    ),
+    "VBZ": ("does not {lemma}", "never {verb}", "refuses to {lemma}", "is unable to {lemma}"),
+    "VBP": ("do not {lemma}", "never {verb}", "refuse to {lemma}", "are unable to {lemma}"),
+}
+_DENY_COPULA = {
+    "VBD": ("{verb} not", "{verb} never", "refused to be", "failed to be", "was in no way"),
+    "VBZ": ("{verb} not", "{verb} in no way", "{verb} by no means"),
+    "VBP": ("{verb} not", "{verb} in no way", "{verb} by no means"),
+}
+_DENIED = frozenset("not n't never no refused failed declined unable yet".split())
+
+
+def deny(doc: Doc, rng: random.Random) -> str | None:
+    """The sentence with its main predicate denied, in one of several wordings; None when the
+    parse gives no finite main verb or the sentence already denies something."""
+    if any(t.lower_ in _DENIED or t.dep_ == "neg" for t in doc):
+        return None
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    text = doc.text
+    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass") and c.i < root.i]
+    if aux:
+        first = aux[0]
+        end = first.idx + len(first.text)
+        perfect = first.lower_ in ("has", "have") and root.tag_ == "VBN" and root.i == first.i + 1
+        if perfect and rng.random() < 0.4:
+            tail = text[root.idx + len(root.text) :]
+            return f"{text[: first.idx]}{first.text} yet to {root.lemma_}{tail}"
+        return text[:end] + rng.choice((" not", " never")) + text[end:]
+    forms = (_DENY_COPULA if root.lemma_ == "be" else _DENY_VERB).get(root.tag_)
+    if forms is None or root.pos_ not in ("VERB", "AUX"):
+        return None
+    form = rng.choice(forms).format(verb=root.text, lemma=root.lemma_)
+    return text[: root.idx] + form + text[root.idx + len(root.text) :]
+
+
+_FLIPPED = {SUPPORTS: REFUTES, REFUTES: SUPPORTS, NEUTRAL: NEUTRAL}
+
+
+def _same_statement(claim: Doc, evidence: Doc) -> bool:
+    """Same main verb and most of the claim's content words: denying the evidence's main verb
+    then denies what the claim says, not some other part of a long sentence."""
+    if {t.lemma_ for t in claim if t.dep_ == "ROOT"} != {
+        t.lemma_ for t in evidence if t.dep_ == "ROOT"
+    }:
+        return False
+    words = {t.lower_ for t in claim if t.is_alpha and not t.is_stop}
+    return bool(words) and len(words & {t.lower_ for t in evidence}) >= 0.6 * len(words)
+
+
+def negation_edits(pairs: Sequence[Pair], rng: random.Random) -> list[Pair]:
+    """Pairs that teach what a denial does, from single-label pairs of the claim sources.
+
+    Real claim data ties a denied claim to "refutes" (a FEVER writer who negates a claim usually
+    makes it false), so a model learns "not" in the claim as a cue. Here the denied claim flips
+    the label (a refuted claim, denied, is supported: "X is not American" against "X is
+    French"), and where claim and evidence share their main verb, both denied in different words
+    keep it supports and the evidence alone denied makes it refutes.
+    """
+    from storycheck.models.nlp import load_nlp
+
+    chosen = [p for p in pairs if len(p.labels) == 1 and len(p.evidence.split()) <= 60]
+    nlp = load_nlp()
+    claims = nlp.pipe((p.claim for p in chosen), disable=["ner"], batch_size=256)
+    evidence = nlp.pipe((p.evidence for p in chosen), disable=["ner"], batch_size=256)
+    share = {SUPPORTS: 0.35, REFUTES: 0.8, NEUTRAL: 0.15}
+    out = []
+    for p, claim, ev in zip(chosen, claims, evidence, strict=True):
+        label, source = p.labels[0], f"{p.source}-negation"
+        denied = deny(claim, rng)
+        if denied is None:
+            continue
+        if rng.random() < share[label]:
+            out.append(Pair(denied, p.evidence, (_FLIPPED[label],), source, p.group))
+        if label == SUPPORTS and _same_statement(claim, ev) and rng.random() < 0.6:
+            denied_ev = deny(ev, rng)
+            if denied_ev is None:
+                continue
+            if rng.random() < 0.5:
+                out.append(
+                    Pair(deny(claim, rng) or denied, denied_ev, (SUPPORTS,), source, p.group)
+                )
+            else:
+                out.append(Pair(p.claim, denied_ev, (REFUTES,), source, p.group))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # The recipe
 
@@ -543,9 +652,10 @@ SHIPPED_SOURCES = ("climate-fever", "sufficient-facts", "wice")
 
 
 def build_pairs(
-    root: Path, seed: int, sources: Sequence[str] = SHIPPED_SOURCES
+    root: Path, seed: int, sources: Sequence[str] = SHIPPED_SOURCES, denials: bool = False
 ) -> tuple[list[Pair], list[Pair]]:
-    """(train, held-out) pairs of the recipe; symmetric edits are added to the train side only.
+    """(train, held-out) pairs of the recipe; symmetric edits (and, with ``denials``, the
+    denials of the claim-source pairs) are added to the train side only.
 
     Anything whose claim or evidence text occurs in FEVER-Symmetric is dropped from both sides.
     """
@@ -561,6 +671,9 @@ def build_pairs(
     claims = [p for p in train if p.source.startswith(CLAIM_SOURCES)]
     names = sorted({n for p in claims for n in _NAME.findall(p.evidence)} - STOP_NAMES)
     train += symmetric_edits(claims, random.Random(f"{seed}:symmetric"), names)
+    if denials:
+        claims = [p for p in train if p.source.startswith(CLAIM_SOURCES)]
+        train += negation_edits(claims, random.Random(f"{seed}:negation"))
     return train, heldout
 
 
@@ -783,6 +896,7 @@ class Settings:
     lr: float = 5e-5
     balance: bool = True
     sources: tuple[str, ...] = SHIPPED_SOURCES
+    denials: bool = False  # add negation_edits (not in the shipped model: docs/models/stance.md)
 
 
 def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) -> dict:
@@ -791,7 +905,7 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
 
     torch.manual_seed(settings.seed)
     started = time.perf_counter()
-    train_pairs, heldout = build_pairs(root, settings.seed, settings.sources)
+    train_pairs, heldout = build_pairs(root, settings.seed, settings.sources, settings.denials)
     evals = fever_symmetric(root)
     print(f"train pairs: {len(train_pairs)}, held-out: {len(heldout)}", flush=True)
     print(json.dumps(label_counts(train_pairs)), flush=True)
@@ -1017,6 +1131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sources", default=",".join(SHIPPED_SOURCES), help=f"comma-separated, of {list(SOURCES)}"
     )
+    parser.add_argument(
+        "--denials", action="store_true", help="add the denied-claim pairs (negation_edits)"
+    )
     parser.add_argument("--cache", type=Path, help="folder keeping the frozen layers' outputs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--export-only", action="store_true", help="export OUT/checkpoint.pt")
@@ -1039,6 +1156,7 @@ def main(argv: list[str] | None = None) -> int:
         lr=args.lr,
         balance=not args.no_balance,
         sources=sources,
+        denials=args.denials,
     )
     if args.export_only:
         summary = json.loads((args.out / "summary.json").read_text(encoding="utf-8"))

@@ -1,0 +1,95 @@
+"""The generated training pairs of the stance recipe: denials and the labels they get."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from storycheck.models.nlp import load_nlp
+from storycheck.train_stance import NEUTRAL, REFUTES, SUPPORTS, Pair, deny, negation_edits
+
+DENIALS = ("not", "never", "refuse", "fail", "decline", "unable", "no way", "no means", "yet")
+
+
+def _denials(text: str, tries: int = 40) -> set[str]:
+    doc = load_nlp()(text)
+    return {deny(doc, random.Random(seed)) for seed in range(tries)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        ("Kate Walsh starred in a medical drama.", "in a medical drama."),
+        ("The bridge was built in 1932 by a Danish firm.", "built in 1932 by a Danish firm."),
+        ("Lyon is a city in the east of France.", "a city in the east of France."),
+        ("The council has approved the new budget.", "the new budget."),
+        ("Farmers grow rice in the delta.", "rice in the delta."),
+    ],
+)
+def test_denial_negates_the_main_verb_only(sentence: str, kept: str) -> None:
+    denials = _denials(sentence)
+    assert None not in denials
+    assert len(denials) >= 2, "several wordings are used"
+    subject = sentence.split()[0]
+    for denied in denials:
+        assert denied.startswith(subject) and denied.endswith(kept), denied
+        assert any(word in denied for word in DENIALS), denied
+
+
+def test_tense_follows_the_verb() -> None:
+    past = _denials("Kate Walsh starred in a medical drama.")
+    assert "Kate Walsh did not star in a medical drama." in past
+    assert "Kate Walsh never starred in a medical drama." in past
+    present = _denials("Farmers grow rice in the delta.")
+    assert "Farmers do not grow rice in the delta." in present
+    perfect = _denials("The council has approved the new budget.")
+    assert "The council has yet to approve the new budget." in perfect
+
+
+def test_already_denied_sentences_are_left_alone() -> None:
+    for sentence in (
+        "The bridge was not built in 1932.",
+        "She never visited Lyon.",
+        "He refused to sign the letter.",
+        "The firm didn't pay its taxes.",
+    ):
+        assert _denials(sentence, tries=5) == {None}, sentence
+
+
+def test_negation_edits_flip_or_keep_the_label() -> None:
+    pairs = [
+        Pair(
+            "Ana Silva is a Brazilian swimmer.",
+            "Ana Silva is a Portuguese swimmer.",
+            (REFUTES,),
+            "t",
+            "a",
+        ),
+        Pair(
+            "Ana Silva won three medals.",
+            "Ana Silva won three medals in 2012.",
+            (SUPPORTS,),
+            "t",
+            "b",
+        ),
+        Pair("Ana Silva trains in Lisbon.", "The pool opened in 1990.", (NEUTRAL,), "t", "c"),
+    ] * 30
+    edits = negation_edits(pairs, random.Random(5))
+    assert edits and all(p.source == "t-negation" for p in edits)
+    flipped = {SUPPORTS: REFUTES, REFUTES: SUPPORTS, NEUTRAL: NEUTRAL}
+    originals = {p.group: p for p in pairs}
+    seen_kinds = set()
+    for edit in edits:
+        original = originals[edit.group]
+        claim_denied = edit.claim != original.claim
+        evidence_denied = edit.evidence != original.evidence
+        assert claim_denied or evidence_denied
+        if claim_denied and evidence_denied:
+            assert edit.labels == original.labels == (SUPPORTS,)
+        else:
+            assert edit.labels == (flipped[original.labels[0]],)
+        seen_kinds.add((original.group, claim_denied, evidence_denied))
+    assert ("a", True, False) in seen_kinds  # a refuted claim, denied, is supported
+    assert ("b", True, True) in seen_kinds and ("b", False, True) in seen_kinds
+    assert not any(group == "c" and ev for group, _, ev in seen_kinds)
