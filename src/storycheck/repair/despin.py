@@ -13,8 +13,10 @@ How (docs/despin.md has the measured figures):
    first pass. A word that occurs unchanged elsewhere in the document was not spun, so it is
    unlikely to be the original of something else.
 4. SmolLM2 reads the first-pass restoration once: its next-word distributions give every
-   candidate left-context evidence, and for the types still in doubt the top originals are
-   scored in place with the words after them, as branches of that one reading.
+   candidate left-context evidence. A learnt linear ranker weighs that evidence with the
+   trigram gains, the channel and what the candidate is (frequency, length, stop word, digit),
+   and for the types still in doubt the top originals are scored in place with the words after
+   them, as branches of that one reading.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ class Params:
     docs/despin.md), then checked on held-out articles with unseen seeds by
     ``bench/despin_bbc.py``. The right-context settings (``branch_*``) trade restoration
     against speed and were chosen on 40 held-out articles (docs/despin.md). The learnt weights
-    (which types to replace, document score) live in ``data/despin-weights-v2.json``, written
-    by ``python -m storycheck.repair.train_despin``.
+    (how to rank originals, which types to replace, document score) live in
+    ``data/despin-weights-v3.json``, written by ``python -m storycheck.repair.train_despin``.
     """
 
     linked_share: float = 0.3  # assumed share of replacements from linked synsets (channel)
@@ -53,12 +55,11 @@ class Params:
     lm_chunk_chars: int = 6000  # text per LM forward pass (~1,300 tokens; the model allows 8k)
     seen_penalty: float = 4.0  # original also occurs unchanged in the document
     first_pass_bias: float = 3.0  # pass 1 (context for pass 2) replaces when gain > -this
-    digit_penalty: float = 3.0  # a lone digit needs this much more evidence to become a word
     prior_margin: float = 2.0  # detection: a site whose best original is this much likelier
     prior_margin_high: float = 5.0  # ... and a clearer one (log-odds, natural log)
     clip: float = 50.0  # log-prob gains are clipped to this before the classifier
     branch_top: int = 2  # originals in doubt scored with right context by SmolLM2 ...
-    branch_gap: float = 5.0  # ... when the first leads the second by less than this
+    branch_gap: float = 3.0  # ... when the first leads the second by less than this
     w_branch: float = 2.0  # weight of that right-context gain when choosing among them
     right_words: int = 2  # words after the site read with each original in doubt
 
@@ -67,8 +68,24 @@ PARAMS = Params()
 # Chunks of one document whose attention cache is kept for right-context branches.
 BRANCH_CHUNKS = 8
 # The pipeline reruns the despin stage when this changes: bump it with the weights or Params.
-VERSION = 2
-WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v2.json"
+VERSION = 3
+WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v3.json"
+# What the learnt ranker reads about each candidate original of a type (``_rank_features``).
+RANK_FEATURES = (
+    "trigram gain, sum over occurrences",
+    "trigram gain, mean",
+    "trigram gain, lowest",
+    "trigram gain, highest",
+    "SmolLM2 left-context gain, sum",
+    "SmolLM2 left-context gain, mean over the sites read",
+    "log P(seen | original)",
+    "original occurs unchanged in the document",
+    "log unigram frequency of the original",
+    "words in the original minus words seen",
+    "original is one word",
+    "original is a stop word (spinners leave those alone)",
+    "original contains a digit (spinners leave digits alone)",
+)
 
 
 @dataclass(frozen=True)
@@ -118,19 +135,33 @@ class Trees:
 
 
 @dataclass(frozen=True)
+class Linear:
+    """A linear score over ``RANK_FEATURES``: the learnt ranker of candidate originals."""
+
+    weights: tuple[float, ...]
+
+    def score(self, features: list[float]) -> float:
+        return sum(w * f for w, f in zip(self.weights, features, strict=True))
+
+
+@dataclass(frozen=True)
 class Weights:
     replace: Trees | Logistic  # per word type: was it spun (and is the best original right)?
     detect: Logistic  # per document: is it spun?
+    rank: Linear | None = None  # None: the hand-set ranking of pass 1 (training's first stage)
 
 
 def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
     if not path.is_file():
         raise MissingResourceError(f"despinner weights missing at {path}: reinstall storycheck")
     data = json.loads(path.read_text(encoding="utf-8"))
+    if len(data["rank"]["weights"]) != len(RANK_FEATURES):
+        raise MissingResourceError(f"despinner weights at {path} do not fit this version")
     return Weights(
         replace=Trees.from_json(data["replace"]),
         detect=Logistic(**{k: (tuple(v) if isinstance(v, list) else v)
                            for k, v in data["detect"].items()}),
+        rank=Linear(tuple(data["rank"]["weights"])),
     )  # fmt: skip
 
 
@@ -166,6 +197,18 @@ class _Site:
     key: str  # lowercased observed word or phrase
 
 
+@dataclass(frozen=True)
+class _Original:
+    """A candidate original of an observed word or phrase, with what is fixed about it."""
+
+    text: str
+    words: list[str]
+    log_chan: float  # log P(seen | original)
+    log_freq: float  # log unigram probability, summed over its words
+    stopword: bool
+    digit: bool
+
+
 @dataclass
 class _Candidate:
     rank: float
@@ -175,6 +218,7 @@ class _Candidate:
     per: list[float]  # trigram gain over the word seen, per occurrence
     is_seen: bool
     lm_gain: float  # SmolLM2 left-context gain, summed over the sites it read
+    features: list[float]  # what the learnt ranker reads (pass 2 only)
 
 
 @dataclass
@@ -182,6 +226,18 @@ class _Ranking:
     rows: list[_Candidate]  # best first
     base: list[float]  # trigram log-prob of the word seen, per occurrence
     lm_sites: int  # occurrences SmolLM2 read
+
+
+@dataclass
+class _Decision:
+    """What to do with one observed type. ``choice`` is the original put in its place, or the
+    type itself when it stays; ``best`` is the best original even when not taken."""
+
+    choice: str
+    confidence: float
+    features: list[float]  # what the replace model read
+    best: str
+    ranking: _Ranking
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -217,7 +273,7 @@ class Despinner:
         self.table = table or load_table()
         self.model = model or load_model()
         self.weights = weights or load_weights()
-        self._cands: dict[str, list[tuple[str, list[str], float]]] = {}
+        self._cands: dict[str, list[_Original]] = {}
         self._margin: dict[str, float] = {}
 
     @cached_property
@@ -236,8 +292,8 @@ class Despinner:
             share = 1.0
         return share / len(group)
 
-    def candidates(self, key: str) -> list[tuple[str, list[str], float]]:
-        """Top candidate originals of ``key``: (original, its tokens, log channel)."""
+    def candidates(self, key: str) -> list[_Original]:
+        """Top candidate originals of ``key``, by prior (frequency times channel)."""
         hit = self._cands.get(key)
         if hit is not None:
             return hit
@@ -245,10 +301,13 @@ class Despinner:
         for original, tier in self.table.reverse.get(key, ()):
             log_chan = math.log(self.channel(key, original, tier))
             words = [normalize(m.group()) for m in TOKEN.finditer(original)]
-            prior = sum(math.log(self.model.p1(w)) for w in words) + log_chan
-            scored.append((prior, original, words, log_chan))
+            log_freq = sum(math.log(self.model.p1(w)) for w in words)
+            digit = any(ch.isdigit() for ch in original)
+            stop = original in DEFAULT_STOPWORDS
+            orig = _Original(original, words, log_chan, log_freq, stop, digit)
+            scored.append((log_freq + log_chan, orig))
         scored.sort(key=lambda row: -row[0])
-        hit = [(o, w, c) for _, o, w, c in scored[: self.params.top_k]]
+        hit = [orig for _, orig in scored[: self.params.top_k]]
         self._cands[key] = hit
         seen_p1 = sum(math.log(self.model.p1(normalize(m.group()))) for m in TOKEN.finditer(key))
         margin = scored[0][0] - seen_p1 if scored else -math.inf
@@ -322,9 +381,11 @@ class Despinner:
         seen: set[str],
         lm: _ContextLM | None = None,
     ) -> _Ranking | None:
-        """Every candidate original of one observed type, best first, by trigram context,
-        SmolLM2's left context, channel and the seen-elsewhere penalty."""
+        """Every candidate original of one observed type, best first. With SmolLM2's reading
+        (pass 2) the learnt ranker orders them; pass 1 (and training's first stage, before a
+        ranker exists) adds trigram context, channel and the seen-elsewhere penalty by hand."""
         p = self.params
+        learnt = self.weights.rank if lm is not None else None
         cands = self.candidates(key)
         if not cands:
             return None
@@ -336,16 +397,21 @@ class Despinner:
         rows = []
         lm_rows = lm.rows(group) if lm is not None else []
         lm_base = lm.score(lm_rows, key) if lm_rows else 0.0
-        for original, words, log_chan in cands:
-            per = [logprob(left, words, right) - b
+        for orig in cands:
+            per = [logprob(left, orig.words, right) - b
                    for (left, right), b in zip(contexts, base, strict=True)]  # fmt: skip
-            is_seen = original in seen
-            lm_gain = lm.score(lm_rows, original) - lm_base if lm_rows else 0.0
-            rank = (sum(per) + p.w_lm * lm_gain + p.w_channel * log_chan
-                    - p.seen_penalty * is_seen)  # fmt: skip
-            if key.isdigit():
-                rank -= p.digit_penalty
-            rows.append(_Candidate(rank, original, words, log_chan, per, is_seen, lm_gain))
+            is_seen = orig.text in seen
+            lm_gain = lm.score(lm_rows, orig.text) - lm_base if lm_rows else 0.0
+            features = (_rank_features(orig, per, is_seen, lm_gain, len(lm_rows),
+                                       len(seen_words), p.clip)
+                        if lm is not None else [])  # fmt: skip
+            if learnt is not None:
+                rank = learnt.score(features)
+            else:
+                rank = (sum(per) + p.w_lm * lm_gain + p.w_channel * orig.log_chan
+                        - p.seen_penalty * is_seen)  # fmt: skip
+            rows.append(_Candidate(rank, orig.text, orig.words, orig.log_chan, per, is_seen,
+                                   lm_gain, features))  # fmt: skip
         rows.sort(key=lambda row: -row.rank)
         return _Ranking(rows, base, len(lm_rows))
 
@@ -437,9 +503,8 @@ class Despinner:
         final: bool,
         intensity: float = 0.0,
         lm: _ContextLM | None = None,
-    ) -> dict[str, tuple[str, float, list[float], str]]:
-        """One decision per observed type: (original or the key itself, confidence, features,
-        best original even when not taken).
+    ) -> dict[str, _Decision]:
+        """One decision per observed type.
 
         ``slots`` holds the context words at each token position (empty where a restored phrase
         got shorter, several where it got longer). The first pass uses a fixed margin; the final
@@ -454,7 +519,7 @@ class Despinner:
             if ranking is not None:
                 rankings[key] = ranking
         gains = self._branch_gains(by_key, rankings, lm) if final and lm is not None else {}
-        out: dict[str, tuple[str, float, list[float], str]] = {}
+        out: dict[str, _Decision] = {}
         for key, ranking in rankings.items():
             original, features = self._features(key, ranking, gains.get(key, {}), intensity)
             if final:
@@ -463,7 +528,7 @@ class Despinner:
             else:
                 prob = 1.0
                 replace = features[0] + features[3] + self.params.first_pass_bias > 0
-            out[key] = (original if replace else key, prob, features, original)
+            out[key] = _Decision(original if replace else key, prob, features, original, ranking)
         return out
 
     def analyse(self, text: str, force: bool = False):
@@ -484,9 +549,9 @@ class Despinner:
         }
         first = self._decide(sites, slots, seen, final=False)
         # Share of site types pass 1 replaced: how hard this document was spun.
-        intensity = sum(v[0] != k for k, v in first.items()) / max(len(first), 1)
+        intensity = sum(d.choice != k for k, d in first.items()) / max(len(first), 1)
         for site in sites:
-            choice = first.get(site.key, (site.key,))[0]
+            choice = first[site.key].choice if site.key in first else site.key
             if choice != site.key:
                 slots[site.index] = [normalize(m.group()) for m in TOKEN.finditer(choice)]
                 for j in range(site.index + 1, site.index + site.length):
@@ -507,15 +572,16 @@ class Despinner:
         pieces: list[str] = []
         cursor = 0
         for site in sites:
-            choice, confidence = decisions[site.key][:2] if site.key in decisions else (site.key, 1)
-            if choice == site.key:
+            decision = decisions.get(site.key)
+            if decision is None or decision.choice == site.key:
                 continue
+            choice = decision.choice
             start = toks[site.index].start
             end = toks[site.index + site.length - 1].end
             observed = text[start:end]
             if observed[:1].isupper():
                 choice = choice[:1].upper() + choice[1:]
-            repairs.append(Repair(start, end, observed, choice, round(confidence, 4)))
+            repairs.append(Repair(start, end, observed, choice, round(decision.confidence, 4)))
             pieces.append(text[cursor:start])
             pieces.append(choice)
             cursor = end
@@ -523,19 +589,50 @@ class Despinner:
         return DespinResult(text="".join(pieces), score=score, spun=True, repairs=repairs)
 
 
-def _one_source_each(decisions: dict) -> dict:
+def _rank_features(
+    orig: _Original,
+    per: list[float],
+    is_seen: bool,
+    lm_gain: float,
+    lm_sites: int,
+    seen_words: int,
+    clip: float,
+) -> list[float]:
+    """``RANK_FEATURES`` of one candidate original."""
+
+    def c(x: float) -> float:
+        return max(-clip, min(clip, x))
+
+    total = sum(per)
+    return [
+        c(total),
+        c(total / len(per)),
+        c(min(per)),
+        c(max(per)),
+        c(lm_gain),
+        c(lm_gain / max(lm_sites, 1)),
+        orig.log_chan,
+        float(is_seen),
+        orig.log_freq,
+        float(len(orig.words) - seen_words),
+        float(len(orig.words) == 1),
+        float(orig.stopword),
+        float(orig.digit),
+    ]
+
+
+def _one_source_each(decisions: dict[str, _Decision]) -> dict[str, _Decision]:
     """A spinner gives each word one replacement, so two different words seen cannot both
     stand for the same original: keep the more confident claim, leave the others."""
     claims: dict[str, list[str]] = defaultdict(list)
-    for key, (choice, *_rest) in decisions.items():
-        if choice != key:
-            claims[choice].append(key)
+    for key, decision in decisions.items():
+        if decision.choice != key:
+            claims[decision.choice].append(key)
     for keys in claims.values():
         if len(keys) > 1:
-            keys.sort(key=lambda k: -decisions[k][1])
+            keys.sort(key=lambda k: -decisions[k].confidence)
             for loser in keys[1:]:
-                _, prob, features, best = decisions[loser]
-                decisions[loser] = (loser, prob, features, best)
+                decisions[loser].choice = loser
     return decisions
 
 
@@ -550,7 +647,7 @@ class _ContextLM:
     tells "child sexual abuse" from "kid sexual abuse"."""
 
     def __init__(self, lm: CausalLM, text: str, toks: list[_Token], sites: list[_Site],
-                 first: dict, params: Params) -> None:  # fmt: skip
+                 first: dict[str, _Decision], params: Params) -> None:  # fmt: skip
         import numpy as np
 
         self.lm = lm
@@ -560,7 +657,7 @@ class _ContextLM:
         cursor = length = 0
         for site in sites:
             a, b = toks[site.index].start, toks[site.index + site.length - 1].end
-            choice = first[site.key][0] if site.key in first else site.key
+            choice = first[site.key].choice if site.key in first else site.key
             piece = text[a:b] if choice == site.key else choice
             pieces.append(text[cursor:a])
             length += a - cursor

@@ -1,15 +1,21 @@
-"""Learn the despinner's two small logistic models from synthetic spins of clean news.
+"""Learn the despinner's three small models from synthetic spins of clean news.
 
 Usage: ``python -m storycheck.repair.train_despin PATH_TO_BBC_NEWS [--docs N] [--out FILE]``.
 
 Training data is free: articles of the bbc-news *training* split are spun by our spinner, each
 with its own dictionary (seed TRAIN_SEED_BASE + i; benchmarks use other seeds) and a random share
-of words left alone. For every observed word type the despinner proposes its best original; the
-*replace* model learns from the ranking features whether the type was really spun (label 1 when
-the proposal is the true original, 0 when the type was left alone). The *detect* model learns
-spun vs clean from the cheap document features. Its threshold and the replace threshold are
-set so that on the training data the share of clean tokens changed stays under
-TARGET_DAMAGE.
+of words left alone. Two passes over the same spins:
+
+1. The *rank* model (linear, conditional logit over each spun type's candidate originals)
+   learns which candidate is the true original, from pass 2's candidate features
+   (``RANK_FEATURES``) while the hand-set ranking is in place. Those features do not depend on
+   the ranker, so one pass suffices.
+2. With that ranker in place, the despinner proposes its best original for every observed word
+   type; the *replace* model learns from the ranking features whether the type was really spun
+   (label 1 when the proposal is the true original, 0 when the type was left alone). The
+   *detect* model learns spun vs clean from the cheap document features. Its threshold and the
+   replace threshold are set so that on the training data the share of clean tokens changed
+   stays under TARGET_DAMAGE.
 """
 
 from __future__ import annotations
@@ -22,7 +28,15 @@ from pathlib import Path
 import numpy as np
 
 from storycheck.repair.corpus import articles
-from storycheck.repair.despin import WEIGHTS_PATH, Despinner, Logistic, Trees, Weights
+from storycheck.repair.despin import (
+    RANK_FEATURES,
+    WEIGHTS_PATH,
+    Despinner,
+    Linear,
+    Logistic,
+    Trees,
+    Weights,
+)
 from storycheck.repair.spinner import Spinner, SpinSettings
 
 TRAIN_SEED_BASE = 1000  # benchmarks draw dictionaries from seeds >= 5000
@@ -32,6 +46,7 @@ N_REPLACE_FEATURES = 24
 CALIBRATION_FOLD = 4
 TREES = 200  # boosting rounds of the replace model
 LEAVES = 15  # leaves per tree
+RANK_L2 = 1e-2  # ridge penalty of the ranker (features are on natural scales, not standardised)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-3) -> Logistic:
@@ -77,22 +92,55 @@ def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Trees:
     return Trees(trees=tuple(trees), baseline=float(np.ravel(model._baseline_prediction)[0]))
 
 
-def placeholder() -> Weights:
+def fit_ranker(types: list[tuple[np.ndarray, int, float]], l2: float = RANK_L2) -> Linear:
+    """Conditional logit: for each spun type (its candidates' features, the index of the true
+    original, its token count as weight), maximise the softmax probability of the truth."""
+    from scipy.optimize import minimize
+
+    width = len(RANK_FEATURES)
+    stacked = np.vstack([x for x, _, _ in types])
+    bounds = np.cumsum([0] + [len(x) for x, _, _ in types])
+    starts = bounds[:-1]
+    truth = starts + np.array([t for _, t, _ in types])
+    weight = np.array([w for _, _, w in types])
+    owner = np.repeat(np.arange(len(types)), np.diff(bounds))
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = stacked @ beta
+        top = np.maximum.reduceat(scores, starts)
+        exp = np.exp(scores - top[owner])
+        norm = np.add.reduceat(exp, starts)
+        prob = exp / norm[owner]
+        nll = -(weight * (scores[truth] - top - np.log(norm))).sum()
+        expected = np.add.reduceat(prob[:, None] * stacked, starts)
+        grad = -(weight[:, None] * (stacked[truth] - expected)).sum(axis=0)
+        return nll + l2 * beta @ beta, grad + 2 * l2 * beta
+
+    result = minimize(loss, np.zeros(width), jac=True, method="L-BFGS-B")
+    return Linear(tuple(round(float(b), 6) for b in result.x))
+
+
+def placeholder(rank: Linear | None = None) -> Weights:
     """Weights that replace nothing and call everything spun: the trainer needs the pipeline
-    to run before any weights exist."""
+    to run before the replace and detect models exist."""
     n = N_REPLACE_FEATURES
     return Weights(
         replace=Logistic((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, threshold=2.0),
         detect=Logistic((0.0,) * 4, 10.0, (0.0,) * 4, (1.0,) * 4, threshold=0.5),
+        rank=rank,
     )
 
 
-def collect(root: Path, docs: int, seed: int):
+def collect(root: Path, docs: int, seed: int, rank: Linear | None):
+    """Spin ``docs`` training articles and run the despinner on them (with ``rank`` as its
+    ranker, or the hand-set one). Returns the replace model's rows, the ranker's rows and
+    the detect model's rows."""
     rng = random.Random(seed)
     pool = articles(root, "classifier")
     rng.shuffle(pool)
-    engine = Despinner(weights=placeholder())
+    engine = Despinner(weights=placeholder(rank))
     rows, labels, weights, groups = [], [], [], []
+    rank_rows: list[tuple[np.ndarray, int, float]] = []
     doc_x, doc_y = [], []
     clean_words = 0
     ranking = [0, 0]
@@ -131,23 +179,27 @@ def collect(root: Path, docs: int, seed: int):
         for site in sites:
             counts[site.key] = counts.get(site.key, 0) + 1
         clean_words += sum(1 for t in toks if t.raw) - len(spin.spans)
-        for key, (_, _, features, original) in (decisions or {}).items():
-            origins = truth.get(key, set())
+        for key, decision in (decisions or {}).items():
+            origins, original = truth.get(key, set()), decision.best
             if "" not in origins:
                 ranking[0] += counts[key]
                 ranking[1] += counts[key] * (origins == {original})
+            names = [row.original for row in decision.ranking.rows]
+            if len(origins) == 1 and "" not in origins and origins <= set(names):
+                features = np.array([row.features for row in decision.ranking.rows])
+                rank_rows.append((features, names.index(next(iter(origins))), counts[key]))
             if origins == {""}:
                 label = 0.0
             elif origins == {original}:
                 label = 1.0
             else:
                 continue
-            rows.append(features)
+            rows.append(decision.features)
             groups.append(i)
             labels.append(label)
             weights.append(float(counts[key]))
     print(f"best original right for {ranking[1] / max(ranking[0], 1):.3f} of spun tokens")
-    return (np.array(rows), np.array(labels), np.array(weights), np.array(doc_x),
+    return (np.array(rows), np.array(labels), np.array(weights), rank_rows, np.array(doc_x),
             np.array(doc_y), clean_words, np.array(groups))  # fmt: skip
 
 
@@ -165,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     args = parser.parse_args(argv)
-    x, y, w, dx, dy, clean_words, groups = collect(args.bbc, args.docs, args.seed)
+    rank_rows = collect(args.bbc, args.docs, args.seed, None)[3]
+    rank = fit_ranker(rank_rows)
+    print(f"ranker from {len(rank_rows)} spun word types: {rank.weights}")
+    x, y, w, _, dx, dy, clean_words, groups = collect(args.bbc, args.docs, args.seed, rank)
     # The threshold is set on documents the trees did not see (one in CALIBRATION_FOLD), then
     # the trees are refitted on everything.
     held = groups % CALIBRATION_FOLD == 0
@@ -187,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         "replace": {"trees": replace.trees, "baseline": replace.baseline, "threshold": threshold},
         "detect": detect.__dict__,
+        "rank": {"features": RANK_FEATURES, "weights": rank.weights},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
