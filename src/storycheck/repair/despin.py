@@ -212,9 +212,7 @@ class _Original:
 @dataclass
 class _Candidate:
     rank: float
-    original: str
-    words: list[str]
-    log_chan: float
+    orig: _Original
     per: list[float]  # trigram gain over the word seen, per occurrence
     is_seen: bool
     lm_gain: float  # SmolLM2 left-context gain, summed over the sites it read
@@ -410,8 +408,7 @@ class Despinner:
             else:
                 rank = (sum(per) + p.w_lm * lm_gain + p.w_channel * orig.log_chan
                         - p.seen_penalty * is_seen)  # fmt: skip
-            rows.append(_Candidate(rank, orig.text, orig.words, orig.log_chan, per, is_seen,
-                                   lm_gain, features))  # fmt: skip
+            rows.append(_Candidate(rank, orig, per, is_seen, lm_gain, features))
         rows.sort(key=lambda row: -row.rank)
         return _Ranking(rows, base, len(lm_rows))
 
@@ -421,7 +418,7 @@ class Despinner:
         rows = ranking.rows
         if len(rows) > 1 and rows[0].rank - rows[1].rank >= self.params.branch_gap:
             return []
-        return [row.original for row in rows[: self.params.branch_top]]
+        return [row.orig.text for row in rows[: self.params.branch_top]]
 
     def _branch_gains(
         self, by_key: dict[str, list[_Site]], rankings: dict[str, _Ranking], lm: _ContextLM
@@ -452,11 +449,11 @@ class Despinner:
         p, c = self.params, self.params.clip
         rows = ranking.rows
         if gains:  # the margin of the choice made, among the originals in doubt
-            joint = sorted(((r.rank + p.w_branch * gains[r.original], r) for r in rows
-                            if r.original in gains), key=lambda x: -x[0])  # fmt: skip
+            joint = sorted(((r.rank + p.w_branch * gains[r.orig.text], r) for r in rows
+                            if r.orig.text in gains), key=lambda x: -x[0])  # fmt: skip
             best = joint[0][1]
             gap = joint[0][0] - joint[1][0] if len(joint) > 1 else c
-            branch = gains[best.original]
+            branch = gains[best.orig.text]
         else:
             branch = 0.0
             best = rows[0]
@@ -464,16 +461,15 @@ class Despinner:
         per = best.per
         total = max(-c, min(c, sum(per)))
         key_p1 = sum(math.log(self.model.p1(w)) for w in key.split())
-        orig_p1 = sum(math.log(self.model.p1(w)) for w in best.words)
         lm_best = max(-c, min(c, max(r.lm_gain for r in rows)))
         lm_gain = max(-c, min(c, best.lm_gain))
         features = [
             total,
             total / len(per),
             math.log(len(per)),
-            best.log_chan,
+            best.orig.log_chan,
             key_p1,
-            orig_p1,
+            best.orig.log_freq,
             float(best.is_seen),
             max(-c, min(c, gap)),
             float(" " in key),
@@ -493,7 +489,7 @@ class Despinner:
             float(bool(gains)),
             max(-c, min(c, max(gains.values(), default=0.0))) - max(-c, min(c, branch)),
         ]
-        return best.original, features
+        return best.orig.text, features
 
     def _decide(
         self,

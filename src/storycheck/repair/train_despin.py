@@ -184,7 +184,7 @@ def collect(root: Path, docs: int, seed: int, rank: Linear | None):
             if "" not in origins:
                 ranking[0] += counts[key]
                 ranking[1] += counts[key] * (origins == {original})
-            names = [row.original for row in decision.ranking.rows]
+            names = [row.orig.text for row in decision.ranking.rows]
             if len(origins) == 1 and "" not in origins and origins <= set(names):
                 features = np.array([row.features for row in decision.ranking.rows])
                 rank_rows.append((features, names.index(next(iter(origins))), counts[key]))
