@@ -1,6 +1,7 @@
 """Stance benchmark: the stance model next to an embedding-cosine baseline, on unseen pairs.
 
 Usage: python bench/stance.py PATH_TO_SHARED_DATA [--model FOLDER] [--seed S]
+(needs scikit-learn, the ``train`` extra: ``pip install -e '.[train]'``)
 
 Evaluation sets: the held-out split of every source of ``storycheck.train_stance`` (its split,
 with the seed the model was trained with; sources the model was not trained on are marked), the
@@ -23,6 +24,9 @@ source; a threshold tuned on FEVER-Symmetric dev itself is printed as an upper b
 Verdict rule (Climate-FEVER, five gold evidence sentences per claim): SUPPORTS if some sentence
 supports and none refutes, REFUTES if some refutes and none supports, DISPUTED if both occur,
 NOT_ENOUGH_INFO if neither. The same rule on the gold sentence labels is printed as the ceiling.
+The "storycheck verify" row is what ``verify`` answers from the same five sentences: a sentence
+takes a side only when the consistency layer decided it or the model is sure enough
+(``Stance.takes_side``).
 """
 
 from __future__ import annotations
@@ -136,6 +140,12 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
     probs = model.predict(pairs)
     model_stances = probs.argmax(1).reshape(len(claims), 5)
     checked_stances = checked(as_pairs, probs).argmax(1).reshape(len(claims), 5)
+    # What verify answers: a sentence takes a side only when the exact checks decided it or the
+    # model is sure enough (``Stance.takes_side``); the rest count as neutral.
+    sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
+    verify_stances = np.array(
+        [LABELS.index(s.label) if s.takes_side else NEUTRAL for s in sides]
+    ).reshape(len(claims), 5)
     cosine_stances = bins.probs(as_pairs).argmax(1).reshape(len(claims), 5)
     return {
         "gold sentence labels (ceiling)": verdict_scores(
@@ -144,6 +154,9 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
         "model": verdict_scores(gold, [verdict(list(row)) for row in model_stances]),
         "model + consistency layer": verdict_scores(
             gold, [verdict(list(row)) for row in checked_stances]
+        ),
+        "storycheck verify (model + layer, sides taken when sure)": verdict_scores(
+            gold, [verdict(list(row)) for row in verify_stances]
         ),
         "cosine baseline": verdict_scores(gold, [verdict(list(row)) for row in cosine_stances]),
     }

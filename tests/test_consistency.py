@@ -28,6 +28,9 @@ from storycheck.crosscheck.consistency import check, topic_overlap
          "The council reviewed the scheme in 2015.", "conflict"),
         ("The inspection was carried out in May 2023.",
          "The inspection was carried out in 2023.", "agree"),
+        # tokenised text ("12 , 1875"): the day still counts, not the bare year
+        ("Ada Quill was born on June 12 , 1875 .",
+         "Ada Quill ( born 12 October 1875 ) was an English engraver .", "conflict"),
         # negation and swapped names
         ("The minister did not order a review of the dam.",
          "The minister ordered a review of the dam.", "conflict"),

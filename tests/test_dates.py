@@ -50,6 +50,9 @@ ABSOLUTE = [
     ("It opened on [the 12th of May 2012].", "2012-05-12", "2012-05-12", "day"),
     ("It opened on [May 12, 2012].", "2012-05-12", "2012-05-12", "day"),
     ("It opened on [May 12th 2012].", "2012-05-12", "2012-05-12", "day"),
+    # Text from tokenised corpora puts a space before the comma.
+    ("It opened on [May 12 , 2012] .", "2012-05-12", "2012-05-12", "day"),
+    ("It opened on [12 May , 2012] .", "2012-05-12", "2012-05-12", "day"),
     ("It opened on [Tuesday 12 May 2012].", "2012-05-12", "2012-05-12", "day"),
     ("It opened on [Jan 3, 2013].", "2013-01-03", "2013-01-03", "day"),
     ("It opened on [2012-05-12].", "2012-05-12", "2012-05-12", "day"),

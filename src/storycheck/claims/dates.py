@@ -527,7 +527,7 @@ _KINDS = (
         ("month", "digit"),
         _pattern(
             r"(?:(?P<wd>{WEEKDAY}),?\s+)?(?:(?i:the)\s+)?(?<![\d,.])(?P<d>{DAY})(?:\s+of)?\s+"
-            r"(?P<m>{MONTH})(?:,?\s+(?P<y>{YEAR})(?!\d))?"
+            r"(?P<m>{MONTH})(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _one_day,
         lends_year=True,
@@ -537,7 +537,7 @@ _KINDS = (
         ("month", "digit"),
         _pattern(
             r"(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<m>{MONTH})\s+(?P<d>{DAY})(?![\d:]|,\d)"
-            r"(?:,?\s+(?P<y>{YEAR})(?!\d))?"
+            r"(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _one_day,
         lends_year=True,
@@ -547,7 +547,7 @@ _KINDS = (
         ("month", "digit"),
         _pattern(
             r"(?<![\d,.])(?P<d1>{DAY})\s*(?:-|–|to)\s*(?P<d2>{DAY})\s+(?P<m>{MONTH})"
-            r"(?:,?\s+(?P<y>{YEAR})(?!\d))?"
+            r"(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _day_range,
         lends_year=True,
@@ -557,7 +557,7 @@ _KINDS = (
         ("month", "digit"),
         _pattern(
             r"(?P<m>{MONTH})\s+(?P<d1>{DAY})\s*[-–]\s*(?P<d2>{DAY})(?!\d)"
-            r"(?:,?\s+(?P<y>{YEAR})(?!\d))?"
+            r"(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _day_range,
         lends_year=True,
@@ -587,7 +587,7 @@ _KINDS = (
         _pattern(
             r"\b(?:(?P<rel>(?i:last|this|next))\s+|(?:(?i:the)\s+)?(?:(?P<part>{PART})[-\s]+)?)"
             r"(?P<s>(?i:spring|summer|autumn|winter|fall))\b(?:\s+(?i:of))?"
-            r"(?:,?\s+(?P<y>{YEAR})(?!\d))?"
+            r"(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _season_of,
     ),
