@@ -9,7 +9,13 @@ import pytest
 
 from storycheck.errors import MissingResourceError
 from storycheck.repair import wordnet
-from storycheck.repair.despin import RANK_FEATURES, DespinResult, despin, despin_many
+from storycheck.repair.despin import (
+    RANK_FEATURES,
+    DespinResult,
+    default_despinner,
+    despin,
+    despin_many,
+)
 from storycheck.repair.evaluate import compare
 from storycheck.repair.spinner import Spinner, SpinSettings
 
@@ -90,6 +96,26 @@ def test_repairs_line_up_with_input(round_trip):
         rebuilt.append(spin.text[cursor : repair.start] + repair.restored)
         cursor = repair.end
     assert "".join(rebuilt) + spin.text[cursor:] == result.text
+
+
+def test_one_original_is_given_to_one_word_seen(round_trip):
+    """A spinner gives each word one replacement: two words seen never restore to one original.
+    When two claim the same one, the surer keeps it and the other is decided again without it."""
+    spin, _ = round_trip
+    engine = default_despinner()
+    decisions = engine.analyse(spin.text)[3]
+    restored = [d.choice for key, d in decisions.items() if d.choice != key]
+    assert len(restored) == len(set(restored))
+    sure = sorted(
+        (key for key, d in decisions.items() if d.choice != key and len(d.ranking.rows) > 1),
+        key=lambda key: -decisions[key].confidence,
+    )
+    first, second = sure[0], sure[1]
+    taken = decisions[first].choice
+    decisions[second].choice = taken  # as if both had chosen it
+    decided = engine._one_source_each(decisions, {}, 0.5)
+    assert decided[first].choice == taken
+    assert decided[second].best != taken and decided[second].choice != taken
 
 
 def test_proper_nouns_quotes_and_numbers_are_not_repaired():

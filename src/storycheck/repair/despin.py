@@ -67,8 +67,9 @@ class Params:
 PARAMS = Params()
 # Chunks of one document whose attention cache is kept for right-context branches.
 BRANCH_CHUNKS = 8
-# The pipeline reruns the despin stage when this changes: bump it with the weights or Params.
-VERSION = 3
+# The pipeline reruns the despin stage when this changes: bump it with the weights, Params or
+# the decision rules (4: a losing claimant of an original is decided again, not left).
+VERSION = 4
 WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v3.json"
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
@@ -517,15 +518,51 @@ class Despinner:
         gains = self._branch_gains(by_key, rankings, lm) if final and lm is not None else {}
         out: dict[str, _Decision] = {}
         for key, ranking in rankings.items():
-            original, features = self._features(key, ranking, gains.get(key, {}), intensity)
             if final:
-                prob = self.weights.replace.prob(features)
-                replace = prob >= self.weights.replace.threshold
-            else:
-                prob = 1.0
-                replace = features[0] + features[3] + self.params.first_pass_bias > 0
-            out[key] = _Decision(original if replace else key, prob, features, original, ranking)
-        return out
+                out[key] = self._replace_or_keep(key, ranking, gains.get(key, {}), intensity)
+                continue
+            original, features = self._features(key, ranking, {}, intensity)
+            replace = features[0] + features[3] + self.params.first_pass_bias > 0
+            out[key] = _Decision(original if replace else key, 1.0, features, original, ranking)
+        return self._one_source_each(out, gains, intensity) if final else out
+
+    def _replace_or_keep(
+        self, key: str, ranking: _Ranking, gains: dict[str, float], intensity: float
+    ) -> _Decision:
+        """The learnt replace model's decision about the best original of one type."""
+        original, features = self._features(key, ranking, gains, intensity)
+        prob = self.weights.replace.prob(features)
+        replace = prob >= self.weights.replace.threshold
+        return _Decision(original if replace else key, prob, features, original, ranking)
+
+    def _one_source_each(
+        self, decisions: dict[str, _Decision], gains: dict[str, dict[str, float]], intensity: float
+    ) -> dict[str, _Decision]:
+        """A spinner gives each word one replacement, so two different words seen cannot both
+        stand for the same original. The surest claim keeps it; each other claimant is decided
+        again without the originals already taken, since its next original is often the truth
+        ("bypast" wanted "gone", which "lost" stood for; "bypast" was spun from "departed")."""
+        taken: set[str] = set()
+        for key in sorted(decisions, key=lambda k: -decisions[k].confidence):
+            decision = decisions[key]
+            if decision.choice == key:
+                continue
+            if decision.choice in taken:
+                ranking = decision.ranking
+                rows = [row for row in ranking.rows if row.orig.text not in taken]
+                decision = decisions[key] = (
+                    self._replace_or_keep(
+                        key,
+                        _Ranking(rows, ranking.base, ranking.lm_sites),
+                        {w: g for w, g in gains.get(key, {}).items() if w not in taken},
+                        intensity,
+                    )
+                    if rows
+                    else _Decision(key, decision.confidence, decision.features, key, ranking)
+                )
+            if decision.choice != key:
+                taken.add(decision.choice)
+        return decisions
 
     def analyse(self, text: str, force: bool = False):
         """Tokens, sites, score and per-type decisions (``force`` skips the gate; for training)."""
@@ -555,7 +592,7 @@ class Despinner:
         lm = (_ContextLM(self.lm, text, toks, sites, first, self.params)
               if self.lm is not None else None)  # fmt: skip
         final = self._decide(sites, slots, seen, True, intensity, lm)
-        return toks, sites, score, _one_source_each(final)
+        return toks, sites, score, final
 
     def despin(self, text: str) -> DespinResult:
         toks, sites, score, decisions = self.analyse(text)
@@ -615,21 +652,6 @@ def _rank_features(
         float(orig.stopword),
         float(orig.digit),
     ]
-
-
-def _one_source_each(decisions: dict[str, _Decision]) -> dict[str, _Decision]:
-    """A spinner gives each word one replacement, so two different words seen cannot both
-    stand for the same original: keep the more confident claim, leave the others."""
-    claims: dict[str, list[str]] = defaultdict(list)
-    for key, decision in decisions.items():
-        if decision.choice != key:
-            claims[decision.choice].append(key)
-    for keys in claims.values():
-        if len(keys) > 1:
-            keys.sort(key=lambda k: -decisions[k].confidence)
-            for loser in keys[1:]:
-                decisions[loser].choice = loser
-    return decisions
 
 
 class _ContextLM:
