@@ -540,7 +540,7 @@ class Despinner:
     ) -> dict[str, _Decision]:
         """A spinner gives each word one replacement, so two different words seen cannot both
         stand for the same original. The surest claim keeps it; each other claimant is decided
-        again without the originals already taken, since its next original is often the truth
+        again without the originals already taken, since its next original may be the truth
         ("bypast" wanted "gone", which "lost" stood for; "bypast" was spun from "departed")."""
         taken: set[str] = set()
         for key in sorted(decisions, key=lambda k: -decisions[k].confidence):
