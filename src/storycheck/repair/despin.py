@@ -103,7 +103,7 @@ class Logistic:
         x = self.bias
         for f, w, m, s in zip(features, self.weights, self.mean, self.scale, strict=True):
             x += w * (f - m) / s
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+        return 1.0 / (1.0 + math.exp(-_clip(x, 50.0)))
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Trees:
             while not node[5]:
                 node = nodes[node[2] if features[node[0]] <= node[1] else node[3]]
             x += node[4]
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+        return 1.0 / (1.0 + math.exp(-_clip(x, 50.0)))
 
     @classmethod
     def from_json(cls, data: dict) -> Trees:
@@ -460,10 +460,10 @@ class Despinner:
             best = rows[0]
             gap = best.rank - rows[1].rank if len(rows) > 1 else c
         per = best.per
-        total = max(-c, min(c, sum(per)))
+        total = _clip(sum(per), c)
         key_p1 = sum(math.log(self.model.p1(w)) for w in key.split())
-        lm_best = max(-c, min(c, max(r.lm_gain for r in rows)))
-        lm_gain = max(-c, min(c, best.lm_gain))
+        lm_best = _clip(max(r.lm_gain for r in rows), c)
+        lm_gain = _clip(best.lm_gain, c)
         features = [
             total,
             total / len(per),
@@ -472,23 +472,23 @@ class Despinner:
             key_p1,
             best.orig.log_freq,
             float(best.is_seen),
-            max(-c, min(c, gap)),
+            _clip(gap, c),
             float(" " in key),
-            max(-c, min(c, min(per))),
-            max(-c, min(c, max(per))),
+            _clip(min(per), c),
+            _clip(max(per), c),
             float(key in self.table.forward),
             float(key.isdigit()),
             math.log(len(rows)),
-            max(-c, min(c, sum(ranking.base) / len(ranking.base) - key_p1)),  # word seen fits?
-            max(-c, min(c, self.margin(key))),
+            _clip(sum(ranking.base) / len(ranking.base) - key_p1, c),  # word seen fits?
+            _clip(self.margin(key), c),
             intensity,
             lm_gain,
             lm_gain / max(ranking.lm_sites, 1),
             lm_best - lm_gain,
             float(ranking.lm_sites > 0),
-            max(-c, min(c, branch)),  # right context: the original against the word seen
+            _clip(branch, c),  # right context: the original against the word seen
             float(bool(gains)),
-            max(-c, min(c, max(gains.values(), default=0.0))) - max(-c, min(c, branch)),
+            _clip(max(gains.values(), default=0.0), c) - _clip(branch, c),
         ]
         return best.orig.text, features
 
@@ -550,15 +550,12 @@ class Despinner:
             if decision.choice in taken:
                 ranking = decision.ranking
                 rows = [row for row in ranking.rows if row.orig.text not in taken]
-                decision = decisions[key] = (
-                    self._replace_or_keep(
-                        key,
-                        _Ranking(rows, ranking.base, ranking.lm_sites),
-                        {w: g for w, g in gains.get(key, {}).items() if w not in taken},
-                        intensity,
-                    )
-                    if rows
-                    else _Decision(key, decision.confidence, decision.features, key, ranking)
+                if not rows:
+                    decision.choice = decision.best = key
+                    continue
+                left = {w: g for w, g in gains.get(key, {}).items() if w not in taken}
+                decision = decisions[key] = self._replace_or_keep(
+                    key, _Ranking(rows, ranking.base, ranking.lm_sites), left, intensity
                 )
             if decision.choice != key:
                 taken.add(decision.choice)
@@ -622,6 +619,12 @@ class Despinner:
         return DespinResult(text="".join(pieces), score=score, spun=True, repairs=repairs)
 
 
+def _clip(x: float, limit: float) -> float:
+    """``x`` held within +-``limit``: log-probability gains are huge where a model never saw a
+    word, and ``exp`` overflows on them."""
+    return max(-limit, min(limit, x))
+
+
 def _rank_features(
     orig: _Original,
     per: list[float],
@@ -632,18 +635,14 @@ def _rank_features(
     clip: float,
 ) -> list[float]:
     """``RANK_FEATURES`` of one candidate original."""
-
-    def c(x: float) -> float:
-        return max(-clip, min(clip, x))
-
     total = sum(per)
     return [
-        c(total),
-        c(total / len(per)),
-        c(min(per)),
-        c(max(per)),
-        c(lm_gain),
-        c(lm_gain / max(lm_sites, 1)),
+        _clip(total, clip),
+        _clip(total / len(per), clip),
+        _clip(min(per), clip),
+        _clip(max(per), clip),
+        _clip(lm_gain, clip),
+        _clip(lm_gain / max(lm_sites, 1), clip),
         orig.log_chan,
         float(is_seen),
         orig.log_freq,
