@@ -118,6 +118,21 @@ def test_one_original_is_given_to_one_word_seen(round_trip):
     assert decided[second].best != taken and decided[second].choice != taken
 
 
+def test_number_words_stay_candidates_behind_many_digit_lemmas():
+    """WordNet links every number word and some 300 digit lemmas to "cardinal"; a spinner leaves
+    digits alone, so the words must not be crowded out of a site's candidates by them."""
+    engine = default_despinner()
+    candidates = [orig.text for orig in engine.candidates("cardinal")]
+    assert {"three", "million"} <= set(candidates)
+    digits = [i for i, word in enumerate(candidates) if any(ch.isdigit() for ch in word)]
+    assert all(i > candidates.index("three") for i in digits)
+    result = despin(
+        "The firm said successful a statement that it would cut three cardinal jobs and that "
+        "helium would close the plant connected Monday.\n"
+    )
+    assert "three million jobs" in result.text
+
+
 def test_proper_nouns_quotes_and_numbers_are_not_repaired():
     text = (
         "The company said successful a statement that Apple would pay $1,400 to 2,008 workers "
@@ -222,6 +237,7 @@ def test_branches_score_like_the_text_written_out(per_pass, monkeypatch):
     branches = [
         (2, encode(" stated on Monday", add_special_tokens=False)["input_ids"]),
         (2, encode(" aforesaid connected Monday", add_special_tokens=False)["input_ids"]),
+        (2, encode(" said on Monday", add_special_tokens=False)["input_ids"]),  # the text's own
         (6, encode(" the old rules", add_special_tokens=False)["input_ids"]),
         (9, encode(" would", add_special_tokens=False)["input_ids"]),
     ]

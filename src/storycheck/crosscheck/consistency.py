@@ -43,6 +43,7 @@ _CLAUSE = re.compile(
 )
 # Words of a sentence frame and of names when matching them: punctuation is not a word.
 _FRAME_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_APOSTROPHE = re.compile("['’]")
 _STOP = frozenset(
     "the a an and or but of to in on at for by with from as is are was were be been being it its "
     "this that these those he she they we you i his her their our has have had will would said "
@@ -193,7 +194,10 @@ def _fold(text: str) -> str:
 
 
 def _folded_words(text: str) -> set[str]:
-    return set(_FRAME_WORD.findall(_fold(text)))
+    """The folded words of a text, and the parts of a word with an apostrophe: a name must
+    count as mentioned by its possessive ("Frankfurt's") or inside "O'Sullivan"."""
+    words = _FRAME_WORD.findall(_fold(text))
+    return {part for word in words for part in (word, *_APOSTROPHE.split(word))}
 
 
 def _frame(text: str, match: re.Match[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

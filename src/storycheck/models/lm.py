@@ -125,15 +125,26 @@ class CausalLM:
         forward passes on top of the prefix's cache, many branches per pass: each branch's
         tokens see the prefix up to ``row`` and their own earlier tokens only (a block of the
         attention mask per branch), at the positions they would have in the text. Branches go
-        in text order, so a pass attends only to the prefix up to its last branch's row."""
+        in text order, so a pass attends only to the prefix up to its last branch's row.
+
+        A branch whose tokens are the prefix's own after ``row`` (the word the text already
+        has there) needs no pass: the reading has its log-probabilities."""
         rows = sorted({row for row, _ in branches})
         at = {row: k for k, row in enumerate(rows)}
         firsts = self._picked(prefix.hidden[rows], [at[row] for row, _ in branches],
                               [tokens[0] for _, tokens in branches])  # fmt: skip
         total = [float(x) for x in firsts]
+        in_place = {
+            b for b, (row, tokens) in enumerate(branches)
+            if len(tokens) > 1 and prefix.ids[row + 1 : row + 1 + len(tokens)] == tokens
+        }  # fmt: skip
+        if in_place:
+            self._add_in_place(prefix, branches, sorted(in_place), total)
         group: list[int] = []
         size = 0
         for b in sorted(range(len(branches)), key=lambda b: branches[b][0]):
+            if b in in_place:
+                continue
             fed = len(branches[b][1]) - 1
             if group and size + fed > BRANCH_TOKENS:
                 self._add_branches(prefix, branches, group, total)
@@ -154,6 +165,20 @@ class CausalLM:
             index = torch.tensor(at)
             lse = torch.logsumexp(logits, -1)
             return (logits[index, torch.tensor(tokens)] - lse[index]).numpy()
+
+    def _add_in_place(self, prefix: Prefix, branches: list[tuple[int, list[int]]],
+                      group: list[int], total: list[float]) -> None:  # fmt: skip
+        """Add the log-probability of every token after the first of the branches in ``group``,
+        which the text already has in place, from the reading's own hidden states."""
+        rows = [r for b in group for r in range(branches[b][0] + 1,
+                                                branches[b][0] + len(branches[b][1]))]  # fmt: skip
+        picked = self._picked(prefix.hidden[rows], list(range(len(rows))),
+                              [t for b in group for t in branches[b][1][1:]])  # fmt: skip
+        start = 0
+        for b in group:
+            end = start + len(branches[b][1]) - 1
+            total[b] += float(picked[start:end].sum())
+            start = end
 
     def _add_branches(self, prefix: Prefix, branches: list[tuple[int, list[int]]],
                       group: list[int], total: list[float]) -> None:  # fmt: skip

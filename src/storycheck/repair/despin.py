@@ -15,8 +15,9 @@ How (docs/despin.md has the measured figures):
 4. SmolLM2 reads the first-pass restoration once: its next-word distributions give every
    candidate left-context evidence. A learnt linear ranker weighs that evidence with the
    trigram gains, the channel and what the candidate is (frequency, length, stop word, digit),
-   and for the types still in doubt the top originals are scored in place with the words after
-   them, as branches of that one reading.
+   and for the types still in doubt (``Params.branch_gap``) the top originals are scored in
+   place with the words after them, as branches of that one reading; the replace model reads
+   how much better they fit there than the word seen.
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class Params:
     prior_margin: float = 2.0  # detection: a site whose best original is this much likelier
     prior_margin_high: float = 5.0  # ... and a clearer one (log-odds, natural log)
     clip: float = 50.0  # log-prob gains are clipped to this before the classifier
-    branch_top: int = 2  # originals in doubt scored with right context by SmolLM2 ...
-    branch_gap: float = 3.0  # ... when the first leads the second by less than this
+    branch_top: int = 2  # top originals scored with right context by SmolLM2 ...
+    # ... when the first leads the second by less than this (math.inf: every type). The
+    # replace model is trained for this setting (train_despin uses it), so change them together.
+    branch_gap: float = 3.0
     w_branch: float = 2.0  # weight of that right-context gain when choosing among them
     right_words: int = 2  # words after the site read with each original in doubt
 
@@ -68,8 +71,9 @@ PARAMS = Params()
 # Chunks of one document whose attention cache is kept for right-context branches.
 BRANCH_CHUNKS = 8
 # The pipeline reruns the despin stage when this changes: bump it with the weights, Params or
-# the decision rules (4: a losing claimant of an original is decided again, not left).
-VERSION = 4
+# the decision rules (4: a losing claimant of an original is decided again, not left; 5: digit
+# originals never crowd words out of a site's candidates).
+VERSION = 5
 WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v3.json"
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
@@ -305,11 +309,13 @@ class Despinner:
             stop = original in DEFAULT_STOPWORDS
             orig = _Original(original, words, log_chan, log_freq, stop, digit)
             scored.append((log_freq + log_chan, orig))
-        scored.sort(key=lambda row: -row[0])
+        # A spinner leaves digits alone, so they go last: "cardinal" stands for any number
+        # word, and its 300 digit lemmas, common in news, would fill the top_k on their own.
+        scored.sort(key=lambda row: (row[1].digit, -row[0]))
         hit = [orig for _, orig in scored[: self.params.top_k]]
         self._cands[key] = hit
         seen_p1 = sum(math.log(self.model.p1(normalize(m.group()))) for m in TOKEN.finditer(key))
-        margin = scored[0][0] - seen_p1 if scored else -math.inf
+        margin = max(prior for prior, _ in scored) - seen_p1 if scored else -math.inf
         self._margin[key] = margin
         return hit
 
@@ -415,7 +421,7 @@ class Despinner:
 
     def _in_doubt(self, ranking: _Ranking) -> list[str]:
         """The originals worth a right-context check: the top few, when the first does not
-        lead the second by a clear margin."""
+        lead the second by ``branch_gap``."""
         rows = ranking.rows
         if len(rows) > 1 and rows[0].rank - rows[1].rank >= self.params.branch_gap:
             return []
@@ -505,8 +511,7 @@ class Despinner:
 
         ``slots`` holds the context words at each token position (empty where a restored phrase
         got shorter, several where it got longer). The first pass uses a fixed margin; the final
-        pass adds right-context evidence for the types in doubt and asks the learnt replace
-        model."""
+        pass adds right-context evidence (``_in_doubt``) and asks the learnt replace model."""
         by_key: dict[str, list[_Site]] = defaultdict(list)
         for site in sites:
             by_key[site.key].append(site)
@@ -658,10 +663,11 @@ class _ContextLM:
 
     Two kinds of evidence come from that one reading. For every site, the distribution of the
     token after the restored text to its left scores each candidate original by its first
-    sub-word with a lookup (long left context the trigram's window lacks). For the few types
-    still in doubt, ``branches`` scores the top candidates written in place, together with the
-    next words after them, as continuations of the same cached reading: the right context that
-    tells "child sexual abuse" from "kid sexual abuse"."""
+    sub-word with a lookup (long left context the trigram's window lacks). For the types in
+    doubt, ``branches`` scores the top candidates and the word seen written in place, together
+    with the next words after them, as continuations of the same cached reading: the right
+    context that tells "child sexual abuse" from "kid sexual abuse". The word the first pass
+    left in place is read from the reading itself, at no cost."""
 
     def __init__(self, lm: CausalLM, text: str, toks: list[_Token], sites: list[_Site],
                  first: dict[str, _Decision], params: Params) -> None:  # fmt: skip
