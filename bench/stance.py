@@ -139,10 +139,10 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
     gold = [c.verdict for c in claims]
     probs = model.predict(pairs)
     model_stances = probs.argmax(1).reshape(len(claims), 5)
-    checked_stances = checked(as_pairs, probs).argmax(1).reshape(len(claims), 5)
+    sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
+    checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
     # What verify answers: a sentence takes a side only when the exact checks decided it or the
     # model is sure enough (``Stance.takes_side``); the rest count as neutral.
-    sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
     verify_stances = np.array(
         [LABELS.index(s.label) if s.takes_side else NEUTRAL for s in sides]
     ).reshape(len(claims), 5)
