@@ -10,10 +10,11 @@ the FEVER-Symmetric v0.1 generated set (never trained on; the generated set was 
 choose anything either). FEVER-Symmetric is also scored apart for claims that deny something
 ("is not", "never", "refused to") and for the rest.
 
-Prints, for the model, the model followed by the consistency layer (as verify uses it) and the
-baseline: accuracy and macro-F1, 3-way where the set has three labels, 2-way (supports vs
-refutes: the larger of the two probabilities) where the gold label is one of those, and
-supports-vs-not where a set has "not entailed" labels; Climate-FEVER verdicts on the held-out
+Prints, for the model alone, the model reading a denied claim as its affirmative with the
+answer flipped (``crosscheck.negation``), that followed by the consistency layer (as verify
+uses it) and the baseline: accuracy and macro-F1, 3-way where the set has three labels, 2-way
+(supports vs refutes: the larger of the two probabilities) where the gold label is one of those,
+and supports-vs-not where a set has "not entailed" labels; Climate-FEVER verdicts on the held-out
 claims; pairs/s; the command line.
 
 Baseline: cosine similarity of the two sentence embeddings (``load_embedder()``) cut into three
@@ -44,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
-from storycheck.crosscheck.stance import decide
+from storycheck.crosscheck.stance import decide, model_probabilities
 from storycheck.models.embed import load_embedder
 from storycheck.models.stance import DEFAULT_DIR, LABELS, load_stance_model
 from storycheck.train_stance import (
@@ -137,8 +138,8 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
     pairs = [(c.claim, e) for c in claims for e in c.evidence]
     as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
     gold = [c.verdict for c in claims]
-    probs = model.predict(pairs)
-    model_stances = probs.argmax(1).reshape(len(claims), 5)
+    model_stances = model.predict(pairs).argmax(1).reshape(len(claims), 5)
+    probs = model_probabilities(pairs, model)
     sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
     checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
     # What verify answers: a sentence takes a side only when the exact checks decided it or the
@@ -164,6 +165,11 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
 
 def model_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
     return model.predict([(p.claim, p.evidence) for p in pairs])
+
+
+def read_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
+    """The model as verify reads it: a denied claim as its affirmative, the answer flipped."""
+    return model_probabilities([(p.claim, p.evidence) for p in pairs], model)
 
 
 def checked(pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
@@ -216,13 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("|" + "---|" * 7)
     for name, pairs in fs.items():
-        probs = model_probs(model, pairs)
+        probs, read = model_probs(model, pairs), read_probs(model, pairs)
         print(row(f"{name}: model", scores(pairs, probs)))
-        print(row(f"{name}: model + consistency layer", scores(pairs, checked(pairs, probs))))
+        print(row(f"{name}: model, denials read affirmatively", scores(pairs, read)))
+        print(row(f"{name}: model + consistency layer", scores(pairs, checked(pairs, read))))
         denied = np.array([bool(DENIAL.search(p.claim)) for p in pairs])
         for part, mask in (("claims that deny", denied), ("other claims", ~denied)):
             subset = [p for p, keep in zip(pairs, mask, strict=True) if keep]
             print(row(f"{name}, {part}: model", scores(subset, probs[mask])))
+            if part == "claims that deny":
+                print(row(f"{name}, {part}: read affirmatively", scores(subset, read[mask])))
         # The 2-way baseline never answers neutral: its 3-way figure would repeat the 2-way one.
         tuned = scores(pairs, two_way_probs(pairs, threshold)) | {"acc3": None}
         print(row(f"{name}: cosine, tuned on SF-FEVER train", tuned))
@@ -232,15 +241,22 @@ def main(argv: list[str] | None = None) -> int:
         tune = [p for p in train if p.source == source]
         tune = rng.sample(tune, min(TUNE_PAIRS, len(tune)))
         seen = "" if source.startswith(trained) else " (not trained on)"
-        probs = model_probs(model, pairs)
+        probs, read = model_probs(model, pairs), read_probs(model, pairs)
         print(row(f"{source}{seen}: model", scores(pairs, probs)))
-        print(row(f"{source}: model + consistency layer", scores(pairs, checked(pairs, probs))))
+        print(row(f"{source}: model, denials read affirmatively", scores(pairs, read)))
+        print(row(f"{source}: model + consistency layer", scores(pairs, checked(pairs, read))))
         print(row(f"{source}: cosine bins", scores(pairs, CosineBins(tune).probs(pairs))))
     trained_pairs = [p for p in heldout if p.source.startswith(trained)]
     print(
         row(
             "held-out of the trained sources: model",
             scores(trained_pairs, model_probs(model, trained_pairs)),
+        )
+    )
+    print(
+        row(
+            "held-out of the trained sources: denials read",
+            scores(trained_pairs, read_probs(model, trained_pairs)),
         )
     )
 
@@ -256,8 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     model.predict(speed_pairs)
     rate = len(speed_pairs) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    model_probabilities(speed_pairs, model)
+    read_rate = len(speed_pairs) / (time.perf_counter() - started)
     print(f"\nmodel: {getattr(model, 'name', '?')}, loaded in {load_s:.2f} s, labels {LABELS}")
-    print(f"speed: {rate:.0f} pairs/s (FEVER-Symmetric dev pairs, one process, this machine)")
+    print(
+        f"speed: {rate:.0f} pairs/s, {read_rate:.0f} with denials read affirmatively (parsing"
+        " each claim; FEVER-Symmetric dev pairs, one process, this machine)"
+    )
     print(f"split seed {seed}; baseline 2-way threshold {threshold:.3f} (bound {oracle:.3f})")
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
     return 0

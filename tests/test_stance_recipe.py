@@ -1,13 +1,23 @@
-"""The generated training pairs of the stance recipe: denials and the labels they get."""
+"""The stance recipe: generated training pairs (denials and the labels they get) and the
+running average of the weights."""
 
 from __future__ import annotations
 
 import random
 
 import pytest
+import torch
 
 from storycheck.models.nlp import load_nlp
-from storycheck.train_stance import NEUTRAL, REFUTES, SUPPORTS, Pair, deny, negation_edits
+from storycheck.train_stance import (
+    NEUTRAL,
+    REFUTES,
+    SUPPORTS,
+    Pair,
+    deny,
+    negation_edits,
+    running_average,
+)
 
 DENIALS = ("not", "never", "refuse", "fail", "decline", "unable", "no way", "no means", "yet")
 
@@ -93,3 +103,17 @@ def test_negation_edits_flip_or_keep_the_label() -> None:
     assert ("a", True, False) in seen_kinds  # a refuted claim, denied, is supported
     assert ("b", True, True) in seen_kinds and ("b", False, True) in seen_kinds
     assert not any(group == "c" and ev for group, _, ev in seen_kinds)
+
+
+def test_running_average_follows_the_weights_with_a_warm_up() -> None:
+    layer = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(0.0)
+    averaged = running_average(layer, 0.998)
+    averaged.update_parameters(layer)  # the first update copies the weights
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    averaged.update_parameters(layer)  # then keeps (1 + n) / (10 + n) of the average, n = 1
+    kept = 2 / 11
+    assert torch.allclose(averaged.module.weight, torch.full((1, 2), 1 - kept))
+    assert torch.equal(layer.weight, torch.ones(1, 2)), "the trained weights are not touched"

@@ -28,7 +28,7 @@ V = TypeVar("V")
 # and negation are compared: below it the two may simply be about different things.
 SAME_TOPIC = 0.5
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|"
+    r"\b(?:not|cannot|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|"
     r"refused|refuses|failed|fails)\b|n['’]t\b",
     re.IGNORECASE,
 )
@@ -131,19 +131,27 @@ def _negated(text: str) -> bool:
 
 
 def _negation_differs(claim: str, evidence: str) -> bool:
-    """Whether some clause of the claim and the evidence clause that restates it (the one
-    sharing most of its content words, at least half) differ in negation. Clause by clause,
-    because a "not" elsewhere in a long sentence ("Aldridge did not attend, and the council
-    approved the plan") says nothing about the part the claim restates."""
+    """Whether some clause of the claim and an evidence clause that restates it (has every one
+    of its content words) differ in negation. Clause by clause, because a "not" elsewhere in a
+    long sentence ("Aldridge did not attend, and the council approved the plan") says nothing
+    about the part the claim restates; every word, because a denial of one thing is no
+    contradiction of a statement about another ("X is not an American series" against "X is a
+    French series" supports it)."""
     theirs = [(c, _content(c)) for c in _clauses(evidence)]
     for part in _clauses(claim):
         ours = _content(part)
         if not ours:
             continue
         best, words = max(theirs, key=lambda c: len(ours & c[1]))
-        if len(ours & words) >= SAME_TOPIC * len(ours) and _negated(part) != _negated(best):
+        if _covered(ours, words) and _negated(part) != _negated(best):
             return True
     return False
+
+
+def _covered(ours: set[str], theirs: set[str]) -> bool:
+    """Whether each of our cut words is one of theirs, or a shorter form of it or the other
+    way round ("order" and "ordere", cut from "ordered")."""
+    return all(any(w.startswith(v) or v.startswith(w) for v in theirs) for w in ours)
 
 
 def _clauses(text: str) -> list[str]:
@@ -152,11 +160,11 @@ def _clauses(text: str) -> list[str]:
 
 def _content(text: str) -> set[str]:
     """Content words cut to their first letters: a stem crude enough to need no model, which
-    still matches "evacuated" with "evacuation" and "ordered" with "order"."""
+    still matches "evacuated" with "evacuation"."""
     return {
         w.lower().strip("'’")[:_STEM]
         for w in _WORD.findall(text)
-        if not w[0].isdigit() and w.lower() not in _STOP and len(w) > 2 and not _NEGATION.match(w)
+        if not w[0].isdigit() and w.lower() not in _STOP and len(w) > 2 and not _NEGATION.search(w)
     }
 
 

@@ -1,7 +1,8 @@
 """Stance of an evidence sentence towards a claim: the trained model, then the exact checks.
 
-The model (``models.stance``) reads the pair; the consistency layer compares numbers, dates,
-names and negation exactly and overrides the model where it is known to be weak. A stance keeps
+The model (``models.stance``) reads the pair, with a denied claim read as its affirmative and
+the answer flipped (``negation``); the consistency layer compares numbers, dates, names and
+negation exactly and overrides the model where it is known to be weak. A stance keeps
 the model's probabilities and the reasons for any override, so a reader can see why.
 """
 
@@ -13,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from storycheck.crosscheck import consistency
-from storycheck.models.stance import LABELS, load_stance_model
+from storycheck.crosscheck import consistency, negation
+from storycheck.models.stance import LABELS, StanceModel, load_stance_model
 
 Label = Literal["supports", "refutes", "neutral"]
 # Topic overlap at which agreeing values and wording make a pair support the claim even when
@@ -59,8 +60,28 @@ def stances(pairs: Sequence[tuple[str, str]]) -> list[Stance]:
     """The stance of each (claim, evidence) pair, batched through the model."""
     if not pairs:
         return []
-    probabilities = load_stance_model().predict(list(pairs))
+    probabilities = model_probabilities(pairs)
     return [decide(c, e, p) for (c, e), p in zip(pairs, probabilities, strict=True)]
+
+
+def model_probabilities(
+    pairs: Sequence[tuple[str, str]], model: StanceModel | None = None
+) -> np.ndarray:
+    """The model's probabilities (``LABELS`` order) for each pair; a claim that denies its
+    main verb, against evidence that denies nothing, is read as its affirmative, with supports
+    and refutes swapped in the answer (see ``negation`` for why). ``model``: any loaded stance
+    model (default: the configured one)."""
+    model = model or load_stance_model()
+    plain = negation.readings(pairs)
+    read = [(claim if p is None else p, e) for (claim, e), p in zip(pairs, plain, strict=True)]
+    probabilities = model.predict(read)
+    flipped = np.array([p is not None for p in plain], dtype=bool)
+    probabilities[flipped] = probabilities[flipped][:, _FLIPPED]
+    return probabilities
+
+
+# Column order that swaps supports and refutes and keeps neutral.
+_FLIPPED = [LABELS.index(label) for label in ("refutes", "supports", "neutral")]
 
 
 def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
