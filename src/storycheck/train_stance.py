@@ -1003,13 +1003,15 @@ def running_average(model, decay: float):
     """A copy of ``model`` whose weights follow an exponential moving average of its weights
     after each step (decay warmed up as (1 + n) / (10 + n)): an average over the end of a run
     is often more robust than its last weights (docs/models/stance.md has what it did here)."""
+    import torch
     from torch.optim.swa_utils import AveragedModel
 
-    def average(kept, new, n):
+    def average(kept: list, new: list, n) -> None:
+        # In place over all tensors at once, as torch's own fixed-decay helper does.
         rate = min(decay, (1 + float(n)) / (10 + float(n)))
-        return kept * rate + new * (1 - rate)
+        torch._foreach_lerp_(kept, new, 1 - rate)
 
-    return AveragedModel(model, avg_fn=average)
+    return AveragedModel(model, multi_avg_fn=average)
 
 
 def new_model(base: Path):
