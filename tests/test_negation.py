@@ -21,7 +21,7 @@ from storycheck.models.stance import LABELS, load_stance_model
         ("She won't attend the hearing.", "She will attend the hearing."),
     ],
 )  # fmt: skip
-def test_a_denied_main_verb_is_taken_out(claim: str, plain: str | None) -> None:
+def test_a_denied_main_verb_is_taken_out(claim: str, plain: str) -> None:
     assert affirmative(claim) == plain
 
 
