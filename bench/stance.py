@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
+from storycheck.crosscheck import negation
 from storycheck.crosscheck.stance import decide, model_probabilities
 from storycheck.models.embed import load_embedder
 from storycheck.models.stance import DEFAULT_DIR, LABELS, load_stance_model
@@ -138,8 +139,9 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
     pairs = [(c.claim, e) for c in claims for e in c.evidence]
     as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
     gold = [c.verdict for c in claims]
-    model_stances = model.predict(pairs).argmax(1).reshape(len(claims), 5)
-    probs = model_probabilities(pairs, model)
+    raw = model_probs(model, as_pairs)
+    model_stances = raw.argmax(1).reshape(len(claims), 5)
+    probs = read_probs(model, as_pairs, raw)
     sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
     checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
     # What verify answers: a sentence takes a side only when the exact checks decided it or the
@@ -167,9 +169,16 @@ def model_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
     return model.predict([(p.claim, p.evidence) for p in pairs])
 
 
-def read_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
-    """The model as verify reads it: a denied claim as its affirmative, the answer flipped."""
-    return model_probabilities([(p.claim, p.evidence) for p in pairs], model)
+def read_probs(model, pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
+    """The model as verify reads it: a denied claim as its affirmative, the answer flipped.
+    Only the pairs read another way go through the model again; the rest keep ``probs`` (the
+    shipped model runs one pair per call, so a pair's scores do not depend on its neighbours)."""
+    texts = [(p.claim, p.evidence) for p in pairs]
+    again = [i for i, plain in enumerate(negation.readings(texts)) if plain is not None]
+    out = probs.copy()
+    if again:
+        out[again] = model_probabilities([texts[i] for i in again], model)
+    return out
 
 
 def checked(pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
@@ -222,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("|" + "---|" * 7)
     for name, pairs in fs.items():
-        probs, read = model_probs(model, pairs), read_probs(model, pairs)
+        probs = model_probs(model, pairs)
+        read = read_probs(model, pairs, probs)
         print(row(f"{name}: model", scores(pairs, probs)))
         print(row(f"{name}: model, denials read affirmatively", scores(pairs, read)))
         print(row(f"{name}: model + consistency layer", scores(pairs, checked(pairs, read))))
@@ -241,22 +251,24 @@ def main(argv: list[str] | None = None) -> int:
         tune = [p for p in train if p.source == source]
         tune = rng.sample(tune, min(TUNE_PAIRS, len(tune)))
         seen = "" if source.startswith(trained) else " (not trained on)"
-        probs, read = model_probs(model, pairs), read_probs(model, pairs)
+        probs = model_probs(model, pairs)
+        read = read_probs(model, pairs, probs)
         print(row(f"{source}{seen}: model", scores(pairs, probs)))
         print(row(f"{source}: model, denials read affirmatively", scores(pairs, read)))
         print(row(f"{source}: model + consistency layer", scores(pairs, checked(pairs, read))))
         print(row(f"{source}: cosine bins", scores(pairs, CosineBins(tune).probs(pairs))))
     trained_pairs = [p for p in heldout if p.source.startswith(trained)]
+    trained_probs = model_probs(model, trained_pairs)
     print(
         row(
             "held-out of the trained sources: model",
-            scores(trained_pairs, model_probs(model, trained_pairs)),
+            scores(trained_pairs, trained_probs),
         )
     )
     print(
         row(
             "held-out of the trained sources: denials read",
-            scores(trained_pairs, read_probs(model, trained_pairs)),
+            scores(trained_pairs, read_probs(model, trained_pairs, trained_probs)),
         )
     )
 
