@@ -104,3 +104,27 @@ def test_a_swapped_name_stands_in_the_same_place() -> None:
 )  # fmt: skip
 def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, finding: str) -> None:
     assert check(claim, evidence).finding == finding
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "finding"),
+    [
+        # two trials in two towns, no name shared: their counts and years are not compared
+        ("Nine men were convicted of fraud in Harrowfield in 2019.",
+         "In 2021, eleven men were convicted of fraud in Kestleby.", "none"),
+        # the same town: the counts are
+        ("Nine men were convicted of fraud in Harrowfield in 2019.",
+         "In 2019, eleven men were convicted of fraud in Harrowfield.", "conflict"),
+        # one shared name keeps one subject, though each report names other places too
+        ("About 1,200 residents of the Ashdown valley were evacuated after the Corran dam failed.",
+         "About 2,100 residents were evacuated from Millbeck after the Corran dam failed.",
+         "conflict"),
+        # month names are dates, not subjects
+        ("Officials reopened the bridge in March 2024.",
+         "Officials reopened the bridge in June 2024.", "conflict"),
+    ],
+)  # fmt: skip
+def test_values_are_compared_only_between_reports_of_one_subject(
+    claim: str, evidence: str, finding: str
+) -> None:
+    assert check(claim, evidence).finding == finding

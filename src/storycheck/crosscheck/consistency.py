@@ -5,7 +5,10 @@ and "in 2010" as compatible with "in 2015": they learned word overlap, not arith
 claim and a sentence are about the same thing (most of the claim's words are there), this layer
 compares what the model is weakest at, after normalisation ("nine" = 9; "between 2008 and
 2013" covers 2010), and its finding overrides the model: a conflict makes the pair refute, and
-values that all agree keep a model's "refutes" from resting on nothing but a rewording.
+values that all agree keep a model's "refutes" from resting on nothing but a rewording. Shared
+words are not enough for numbers and dates: news is full of like events (trials, floods) with
+their own counts and years, so values are compared only where the two share a name or one
+names nothing.
 """
 
 from __future__ import annotations
@@ -67,15 +70,16 @@ def check(claim: str, evidence: str) -> Check:
     if topic_overlap(claim, evidence) < SAME_TOPIC:
         return Check("none")
     conflicts, agreements = [], []
-    numbers = _compare(_quantities(claim), _quantities(evidence), quantities.compare_quantities)
-    for name, finding in (
-        ("number", numbers),
-        ("date", _compare(_dates(claim), _dates(evidence), dates.compare_dates)),
-    ):
-        if finding == "conflict":
-            conflicts.append(f"{name}s differ")
-        elif finding == "agree":
-            agreements.append(f"{name}s agree")
+    if not _other_subjects(claim, evidence):
+        numbers = _compare(_quantities(claim), _quantities(evidence), quantities.compare_quantities)
+        for name, finding in (
+            ("number", numbers),
+            ("date", _compare(_dates(claim), _dates(evidence), dates.compare_dates)),
+        ):
+            if finding == "conflict":
+                conflicts.append(f"{name}s differ")
+            elif finding == "agree":
+                agreements.append(f"{name}s agree")
     if _negation_differs(claim, evidence):
         conflicts.append("one is negated")
     swapped = _swapped_names(claim, evidence)
@@ -99,6 +103,29 @@ def shared_words(a: str, b: str) -> float:
     sentence and a short restatement of its core still meet."""
     ours, theirs = _content(a), _content(b)
     return len(ours & theirs) / min(len(ours), len(theirs)) if ours and theirs else 0.0
+
+
+def _other_subjects(claim: str, evidence: str) -> bool:
+    """Whether both texts name things and share none of them, not one word: then they are
+    most likely about two things, and their numbers and dates say nothing either way.
+    "11 men convicted in Derbyshire" in November 2010 and "the 2012 Rochdale prosecution" of
+    nine men are two trials, not a contradiction; nor do two films agree because their year
+    does. One shared name keeps them on one subject: two reports of the Corran dam's collapse
+    may name different villages and still disagree on how many people left them. Month and
+    weekday names belong to dates, not subjects."""
+    ours, theirs = _subject_names(claim), _subject_names(evidence)
+    if not ours or not theirs:
+        return False
+    claim_words, evidence_words = _folded_words(claim), _folded_words(evidence)
+    return not any(_folded_words(m.group()) & evidence_words for m in ours) and not any(
+        _folded_words(m.group()) & claim_words for m in theirs
+    )
+
+
+def _subject_names(text: str) -> list[re.Match[str]]:
+    """The names of a text outside its date expressions ("November 2010", "on Monday")."""
+    spans = [(d.char_start, d.char_end) for d in _dates(text)]
+    return [m for m in _names(text) if not any(a < m.end() and m.start() < b for a, b in spans)]
 
 
 def _compare(ours: Sequence[V], theirs: Sequence[V], compare: Callable[[V, V], str]) -> Finding:
