@@ -119,12 +119,17 @@ def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, findin
         ("About 1,200 residents of the Ashdown valley were evacuated after the Corran dam failed.",
          "About 2,100 residents were evacuated from Millbeck after the Corran dam failed.",
          "conflict"),
+        # a rate and a total are different measures; two rates are the same one
+        ("Police have reopened more than 800 historic cases of child sexual abuse.",
+         "Two cases of child sexual abuse are reported to police every day.", "none"),
+        ("About 20 cases of child sexual abuse are reported to police every day.",
+         "Two cases of child sexual abuse are reported to police every day.", "conflict"),
         # month names are dates, not subjects
         ("Officials reopened the bridge in March 2024.",
          "Officials reopened the bridge in June 2024.", "conflict"),
     ],
 )  # fmt: skip
-def test_values_are_compared_only_between_reports_of_one_subject(
+def test_values_are_compared_only_between_statements_of_one_measure(
     claim: str, evidence: str, finding: str
 ) -> None:
     assert check(claim, evidence).finding == finding

@@ -117,6 +117,7 @@ CASES = [
     # counted nouns: the singular, adjectives and proper names skipped
     ("It sent [300 police officers].", 300, "officer", None, None),
     ("The [12 women] were freed.", 12, "woman", None, None),
+    ("Police questioned the [two men] again.", 2, "man", None, None),
     ("[Six gunmen] fled.", 6, "gunman", None, None),
     ("It covers [40 cities].", 40, "city", None, None),
     ("[Eight MPs] rebelled.", 8, "MP", None, None),
@@ -173,6 +174,8 @@ def test_several_quantities_in_a_sentence(text: str, expected: list[tuple[str, f
         "No one was hurt.",
         "He was the one who left.",
         "One day he left.",
+        "A row between the two centred on the inquiry.",
+        "All three were freed on appeal.",
         "It happened in 2012.",
         "It happened on 12 May 2012.",
         "It happened two years ago.",

@@ -167,6 +167,8 @@ _PHONE = re.compile(
 )
 _WORD_BEFORE = re.compile(r"\b(?P<word>[A-Za-z]+)\.?\s+$")
 _ONE_BEFORE = re.compile(r"\b(?:no|the|any|every|each|which|this|that)\s+$", re.IGNORECASE)
+# Before a number word that stands for things already named: "the two", "all three".
+_REFERENCE_BEFORE = re.compile(r"\b(?:the|these|those|all)\s+$", re.IGNORECASE)
 _RUN = re.compile(
     r"[ \t]+(?:of[ \t]+(?:(?:the|these|those|their|its|his|her|our|all)[ \t]+)?)?"
     r"(?P<words>[A-Za-z][A-Za-z'’-]*(?:[ \t]+[A-Za-z][A-Za-z'’-]*){0,3})"
@@ -371,11 +373,18 @@ def _is_label(text: str, start: int) -> bool:
     return not word.islower() and lower not in _STOPWORDS and lower not in _WORD_VALUES
 
 
-def _pronoun_one(text: str, m: re.Match[str], noun: str | None) -> bool:
-    """ "one" in "one of the men", "no one", "one day" is no count."""
-    if (m["words"] or "").lower() != "one":
+def _pronoun(text: str, m: re.Match[str], noun: str | None) -> bool:
+    """A number word that stands for something rather than counting it: "one" in "one of the
+    men", "no one", "one day"; "the two" and "all three" with no noun after them ("a row
+    between the two centred on ..."), which point back at things already named. Counted, the
+    two of "the two" would conflict with any figure a sentence on the same topic gives."""
+    word = (m["words"] or "").lower()
+    if not word:
         return False
-    if _ONE_BEFORE.search(text, max(0, m.start() - 8), m.start()) or _OF.match(text, m.end()):
+    before = max(0, m.start() - 8)
+    if word != "one":
+        return noun is None and bool(_REFERENCE_BEFORE.search(text, before, m.start()))
+    if _ONE_BEFORE.search(text, before, m.start()) or _OF.match(text, m.end()):
         return True
     return noun is None or noun in _ONE_IDIOMS
 
@@ -463,7 +472,7 @@ def _quantity(
                 unit, value, high = "GBP", value / 100, None if high is None else high / 100
             else:
                 unit = _CURRENCY_NOUNS.get(noun, noun)
-    if _pronoun_one(text, m, noun):
+    if _pronoun(text, m, noun):
         return None, m.end()
     final_high = None if high is None else float(high)
     return Quantity(start, end, text[start:end], float(value), unit, qualifier, final_high), end

@@ -35,6 +35,12 @@ _NEGATION = re.compile(
     r"refused|refuses|failed|fails)\b|n['’]t\b",
     re.IGNORECASE,
 )
+# A sentence that states a rate ("two cases are reported every day").
+_RATE = re.compile(
+    r"\b(?:(?:a|per|every|each)\s+(?:day|week|month|year|hour|minute|second)|daily|weekly"
+    r"|monthly|annually|yearly|hourly)\b",
+    re.IGNORECASE,
+)
 # A sentence's first word at least this common (Zipf scale) is an ordinary word, not a name.
 _COMMON_ZIPF = 4.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+|\d[\d,.]*")
@@ -69,17 +75,14 @@ def check(claim: str, evidence: str) -> Check:
     """Compare the values a claim and an evidence sentence state, if they share a topic."""
     if topic_overlap(claim, evidence) < SAME_TOPIC:
         return Check("none")
-    conflicts, agreements = [], []
+    compared: list[tuple[str, Finding]] = []
     if not _other_subjects(claim, evidence):
-        numbers = _compare(_quantities(claim), _quantities(evidence), quantities.compare_quantities)
-        for name, finding in (
-            ("number", numbers),
+        compared = [
+            ("number", _compare_numbers(claim, evidence)),
             ("date", _compare(_dates(claim), _dates(evidence), dates.compare_dates)),
-        ):
-            if finding == "conflict":
-                conflicts.append(f"{name}s differ")
-            elif finding == "agree":
-                agreements.append(f"{name}s agree")
+        ]
+    conflicts = [f"{name}s differ" for name, finding in compared if finding == "conflict"]
+    agreements = [f"{name}s agree" for name, finding in compared if finding == "agree"]
     if _negation_differs(claim, evidence):
         conflicts.append("one is negated")
     swapped = _swapped_names(claim, evidence)
@@ -120,6 +123,15 @@ def _other_subjects(claim: str, evidence: str) -> bool:
     return not any(_folded_words(m.group()) & evidence_words for m in ours) and not any(
         _folded_words(m.group()) & claim_words for m in theirs
     )
+
+
+def _compare_numbers(claim: str, evidence: str) -> Finding:
+    """The claim's numbers against the evidence's, unless one states a rate and the other does
+    not: "two cases are reported every day" and "800 cases were reopened" measure different
+    things, though both count cases."""
+    if bool(_RATE.search(claim)) != bool(_RATE.search(evidence)):
+        return "none"
+    return _compare(_quantities(claim), _quantities(evidence), quantities.compare_quantities)
 
 
 def _subject_names(text: str) -> list[re.Match[str]]:
