@@ -124,6 +124,12 @@ def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, findin
          "Two cases of child sexual abuse are reported to police every day.", "none"),
         ("About 20 cases of child sexual abuse are reported to police every day.",
          "Two cases of child sexual abuse are reported to police every day.", "conflict"),
+        # a date is compared with the other's date of the same thing, not with any of its dates
+        ("The 2019 Okafor review was written by Professor Renee Okafor.",
+         "The review, led by Professor Renee Okafor, found that floods had hit the valley "
+         "every winter between 2005 and 2016.", "none"),
+        ("The Okafor review of the valley floods was published in 2019.",
+         "The Okafor review of the valley floods was published in 2021.", "conflict"),
         # month names are dates, not subjects
         ("Officials reopened the bridge in March 2024.",
          "Officials reopened the bridge in June 2024.", "conflict"),

@@ -35,6 +35,8 @@ _NEGATION = re.compile(
     r"refused|refuses|failed|fails)\b|n['’]t\b",
     re.IGNORECASE,
 )
+# Words either side of a date that say what it is the date of.
+DATE_CONTEXT = 8
 # A sentence that states a rate ("two cases are reported every day").
 _RATE = re.compile(
     r"\b(?:(?:a|per|every|each)\s+(?:day|week|month|year|hour|minute|second)|daily|weekly"
@@ -79,7 +81,7 @@ def check(claim: str, evidence: str) -> Check:
     if not _other_subjects(claim, evidence):
         compared = [
             ("number", _compare_numbers(claim, evidence)),
-            ("date", _compare(_dates(claim), _dates(evidence), dates.compare_dates)),
+            ("date", _compare_dates(claim, evidence)),
         ]
     conflicts = [f"{name}s differ" for name, finding in compared if finding == "conflict"]
     agreements = [f"{name}s agree" for name, finding in compared if finding == "agree"]
@@ -140,14 +142,46 @@ def _subject_names(text: str) -> list[re.Match[str]]:
     return [m for m in _names(text) if not any(a < m.end() and m.start() < b for a, b in spans)]
 
 
-def _compare(ours: Sequence[V], theirs: Sequence[V], compare: Callable[[V, V], str]) -> Finding:
-    """Each claim value against the evidence's: a value that agrees with one of the evidence's
-    counts as agreeing; a value that only conflicts (same kind, different amount) conflicts."""
+def _compare_dates(claim: str, evidence: str) -> Finding:
+    """The claim's dates against the evidence's dates of the same thing: a date is compared only
+    with one whose nearest words (``DATE_CONTEXT`` either side) share a content word with its
+    own. "The 2014 Jay report" meets no date in "led by Professor Alexis Jay, which uncovered
+    ... 1,400 children exploited between 1997 and 2013": those are the years of the abuse."""
+    return _compare(
+        _dates(claim),
+        _dates(evidence),
+        dates.compare_dates,
+        lambda a, b: _meets(_date_context(claim, a), _date_context(evidence, b)),
+    )
+
+
+def _date_context(text: str, date: dates.DateExpr) -> set[str]:
+    """The content words among the ``DATE_CONTEXT`` words either side of a date."""
+    before = _WORD.findall(text[: date.char_start])[-DATE_CONTEXT:]
+    after = _WORD.findall(text[date.char_end :])[:DATE_CONTEXT]
+    return _content(" ".join(before + after))
+
+
+def _meets(ours: set[str], theirs: set[str]) -> bool:
+    """Whether some cut word of ours is one of theirs, or a shorter form of it or the other way
+    round ("order" and "ordere", cut from "ordered")."""
+    return any(w.startswith(v) or v.startswith(w) for w in ours for v in theirs)
+
+
+def _compare(
+    ours: Sequence[V],
+    theirs: Sequence[V],
+    compare: Callable[[V, V], str],
+    related: Callable[[V, V], bool] = lambda a, b: True,
+) -> Finding:
+    """Each claim value against the evidence's (those ``related`` to it): a value that agrees
+    with one of the evidence's counts as agreeing; a value that only conflicts (same kind,
+    different amount) conflicts."""
     if not ours or not theirs:
         return "none"
     found: Finding = "none"
     for value in ours:
-        results = {compare(value, other) for other in theirs}
+        results = {compare(value, other) for other in theirs if related(value, other)}
         if "agree" in results:
             found = "agree" if found != "conflict" else found
         elif "conflict" in results:
@@ -188,9 +222,8 @@ def _negation_differs(claim: str, evidence: str) -> bool:
 
 
 def _covered(ours: set[str], theirs: set[str]) -> bool:
-    """Whether each of our cut words is one of theirs, or a shorter form of it or the other
-    way round ("order" and "ordere", cut from "ordered")."""
-    return all(any(w.startswith(v) or v.startswith(w) for v in theirs) for w in ours)
+    """Whether each of our cut words meets one of theirs (see ``_meets``)."""
+    return all(_meets({w}, theirs) for w in ours)
 
 
 def _clauses(text: str) -> list[str]:
