@@ -4,9 +4,9 @@
 
 Segments ``--docs`` articles into a story's sentences, embeds them and builds the index (the
 load, timed apart), then verifies ``--claims`` claims one at a time: sentences taken from the
-story (so evidence exists), the same with their first number changed, and sentences from
-articles left out of the story. Prints the median and 90th-percentile latency, the verdicts, and
-stance-model pairs/s.
+story (so evidence exists), the same with their first quantity changed, and sentences from
+articles left out of the story. Prints the median and 90th-percentile latency, the verdicts
+(and how many are the one each claim was made for), and stance-model pairs/s.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from storycheck.claims.quantities import find_quantities
 from storycheck.crosscheck.stance import stances
 from storycheck.models.embed import load_embedder
 from storycheck.records import Document
@@ -38,13 +39,34 @@ def _documents(files: list[Path]) -> list[Document]:
     return docs
 
 
-def _claims(docs: list[Document], spare: list[Document], n: int, rng: random.Random) -> list[str]:
+_DIGITS = re.compile(r"\d+")
+
+
+def _change_number(text: str) -> str:
+    """``text`` with the digits of its first written quantity tripled plus seven: a count,
+    sum or share, never a year, a time or part of a name ("EOS 300D")."""
+    quantity = next(q for q in find_quantities(text) if _DIGITS.search(q.text))
+    digits = _DIGITS.search(text, quantity.char_start, quantity.char_end)
+    assert digits is not None
+    return text[: digits.start()] + str(int(digits.group()) * 3 + 7) + text[digits.end() :]
+
+
+def _claims(
+    docs: list[Document], spare: list[Document], n: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    """(claim, the verdict it was made for): a sentence of the story (supported), one with its
+    first quantity changed (refuted), one from an article left out (not enough evidence; another
+    article of the corpus may still report the same thing)."""
     pool = [s.text for d in docs for s in d.sentences if 60 < len(s.text) < 250]
     taken = rng.sample(pool, n // 3)
-    changed = [re.sub(r"\d+", lambda m: str(int(m.group()) * 3 + 7), t, count=1)
-               for t in rng.sample([t for t in pool if re.search(r"\d", t)], n // 3)]  # fmt: skip
+    counted = [t for t in pool if any(_DIGITS.search(q.text) for q in find_quantities(t))]
+    changed = [_change_number(t) for t in rng.sample(counted, n // 3)]
     unseen = [s.text for d in spare for s in d.sentences if 60 < len(s.text) < 250]
-    return taken + changed + rng.sample(unseen, n - 2 * (n // 3))
+    return (
+        [(t, "supported") for t in taken]
+        + [(t, "refuted") for t in changed]
+        + [(t, "not_enough_evidence") for t in rng.sample(unseen, n - 2 * (n // 3))]
+    )
 
 
 def main() -> None:
@@ -68,11 +90,13 @@ def main() -> None:
 
     origins = {d.id: d.id for d in docs}
     latencies, verdicts = [], []
-    for claim in _claims(docs, spare, args.claims, rng):
+    right: dict[str, list[bool]] = {}
+    for claim, expected in _claims(docs, spare, args.claims, rng):
         start = time.perf_counter()
         (verdict,) = verify([claim], index, origins)
         latencies.append(time.perf_counter() - start)
         verdicts.append(verdict.verdict)
+        right.setdefault(expected, []).append(verdict.verdict == expected)
     latencies.sort()
     print(f"command: python {' '.join(sys.argv)}")
     print(f"story: {len(docs)} documents, {len(index)} sentences; load (embed all sentences, "
@@ -82,7 +106,9 @@ def main() -> None:
           f" s, max {latencies[-1]:.3f} s over {len(latencies)} claims")  # fmt: skip
     counts = {v: verdicts.count(v) for v in sorted(set(verdicts))}
     print(f"verdicts: {counts}")
-    pairs = [(c, s.text) for c in _claims(docs, spare, 30, rng) for s in docs[0].sentences[:8]]
+    made_for = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in right.items())
+    print(f"verdict the claim was made for: {made_for}")
+    pairs = [(c, s.text) for c, _ in _claims(docs, spare, 30, rng) for s in docs[0].sentences[:8]]
     start = time.perf_counter()
     stances(pairs)
     print(f"stance (model + consistency checks): {len(pairs) / (time.perf_counter() - start):.0f}"

@@ -130,6 +130,11 @@ def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, findin
          "every winter between 2005 and 2016.", "none"),
         ("The Okafor review of the valley floods was published in 2019.",
          "The Okafor review of the valley floods was published in 2021.", "conflict"),
+        # a looser bound in the evidence does not back a tighter one in the claim
+        ("No listed company may be more than 95% owned by its ten largest shareholders.",
+         "No listed company may be more than 80% owned by its ten largest shareholders.", "none"),
+        ("No listed company may be more than 80% owned by its ten largest shareholders.",
+         "No listed company may be more than 95% owned by its ten largest shareholders.", "agree"),
         # month names are dates, not subjects
         ("Officials reopened the bridge in March 2024.",
          "Officials reopened the bridge in June 2024.", "conflict"),

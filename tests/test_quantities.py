@@ -7,6 +7,7 @@ import pytest
 from storycheck.claims.dates import date_spans
 from storycheck.claims.quantities import (
     Quantity,
+    bears_on,
     compare_quantities,
     find_quantities,
     parse_number,
@@ -277,6 +278,35 @@ def test_compare_quantities(a: str, b: str, verdict: str) -> None:
     first, second = _only(a), _only(b)
     assert compare_quantities(first, second) == verdict
     assert compare_quantities(second, first) == verdict
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "verdict"),
+    [
+        # a bound backs a claim bounded the same way and no further
+        ("more than 80% of shares", "more than 95% of shares", "agree"),
+        ("more than 95% of shares", "more than 80% of shares", "compatible"),
+        ("at least 800 cases", "more than 800 cases", "agree"),
+        ("more than 800 cases", "at least 800 cases", "compatible"),
+        ("1,000 cases", "more than 800 cases", "compatible"),
+        ("up to 500 jobs", "up to 300 jobs", "agree"),
+        # a figure backs a claim that allows it
+        ("more than 800 cases", "1,000 cases", "agree"),
+        ("about 1,200 people", "roughly 1,180 people", "agree"),
+        ("1,180 people", "about 1,200 people", "compatible"),
+        ("between 5 and 10 people", "7 people", "agree"),
+        ("7 people", "between 5 and 10 people", "compatible"),
+        ("1.4 million people", "1,432,000 people", "agree"),
+        ("nine men", "9", "agree"),
+        # the rest as compare_quantities
+        ("more than 800 cases", "fewer than 500 cases", "conflict"),
+        ("800 cases", "800 children", "unrelated"),
+    ],
+)  # fmt: skip
+def test_bears_on_reads_the_evidence_against_the_claim(
+    claim: str, evidence: str, verdict: str
+) -> None:
+    assert bears_on(_only(claim), _only(evidence)) == verdict
 
 
 def test_to_json() -> None:

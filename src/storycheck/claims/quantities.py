@@ -515,6 +515,16 @@ class _Interval(NamedTuple):
         above = self.low < point or (self.low == point and not self.low_open)
         return above and (point < self.high or (point == self.high and not self.high_open))
 
+    def within(self, other: _Interval) -> bool:
+        """Whether every value this interval allows, ``other`` allows too."""
+        low = other.low < self.low or (
+            other.low == self.low and (self.low_open or not other.low_open)
+        )
+        high = self.high < other.high or (
+            self.high == other.high and (self.high_open or not other.high_open)
+        )
+        return low and high
+
 
 def _rounding(q: Quantity) -> float:
     """Half the last written digit of a number given with a multiplier: "1.4 million" is
@@ -569,3 +579,26 @@ def compare_quantities(a: Quantity, b: Quantity) -> Literal["agree", "conflict",
     if low < high or (low == high and x.contains(low) and y.contains(low)):
         return "agree"
     return "conflict"
+
+
+def bears_on(
+    claim: Quantity, evidence: Quantity
+) -> Literal["agree", "compatible", "conflict", "unrelated"]:
+    """What a source's quantity says of a claim's: "conflict" and "unrelated" as in
+    :func:`compare_quantities`; "agree" only when the evidence states a figure the claim allows,
+    "compatible" when both can be true but the evidence does not state the claim's figure. Both
+    can be true of "more than 80%" and "more than 247%", but the first does not back the second.
+    A bound in the evidence backs only a claim bounded the same way and no further ("more than
+    247%" backs "more than 80%"); the figure of "about 1,180", "1.4 million" or "5 to 10" must
+    itself lie within what the claim allows."""
+    found = compare_quantities(claim, evidence)
+    if found != "agree":
+        return found
+    allowed, given = _interval(claim), _interval(evidence)
+    if math.isinf(given.low) or math.isinf(given.high):
+        inside = given.within(allowed)
+    else:
+        factor = 100.0 if evidence.unit == "fraction" else 1.0
+        stated = [evidence.value, evidence.value if evidence.high is None else evidence.high]
+        inside = all(allowed.contains(v * factor) for v in stated)
+    return "agree" if inside else "compatible"

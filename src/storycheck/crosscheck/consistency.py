@@ -133,7 +133,7 @@ def _compare_numbers(claim: str, evidence: str) -> Finding:
     things, though both count cases."""
     if bool(_RATE.search(claim)) != bool(_RATE.search(evidence)):
         return "none"
-    return _compare(_quantities(claim), _quantities(evidence), quantities.compare_quantities)
+    return _compare(_quantities(claim), _quantities(evidence), quantities.bears_on)
 
 
 def _subject_names(text: str) -> list[re.Match[str]]:
@@ -176,17 +176,22 @@ def _compare(
 ) -> Finding:
     """Each claim value against the evidence's (those ``related`` to it): a value that agrees
     with one of the evidence's counts as agreeing; a value that only conflicts (same kind,
-    different amount) conflicts."""
+    different amount) conflicts. One that is only compatible with an evidence value (both can
+    be true, the evidence does not state it) is not contradicted, since that value may be the
+    one about the same thing, and keeps the whole from agreeing."""
     if not ours or not theirs:
         return "none"
     found: Finding = "none"
+    unbacked = False
     for value in ours:
         results = {compare(value, other) for other in theirs if related(value, other)}
         if "agree" in results:
-            found = "agree" if found != "conflict" else found
+            found = "agree"
+        elif "compatible" in results:
+            unbacked = True
         elif "conflict" in results:
             return "conflict"
-    return found
+    return "none" if unbacked else found
 
 
 @lru_cache(maxsize=4096)
