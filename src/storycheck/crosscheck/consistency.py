@@ -8,7 +8,8 @@ compares what the model is weakest at, after normalisation ("nine" = 9; "between
 values that all agree keep a model's "refutes" from resting on nothing but a rewording. Shared
 words are not enough for numbers and dates: news is full of like events (trials, floods) with
 their own counts and years, so values are compared only where the two share a name or one
-names nothing.
+names nothing, a date only with the other's date of the same thing, and a rate's numbers only
+with a rate's.
 """
 
 from __future__ import annotations
@@ -127,6 +128,12 @@ def _other_subjects(claim: str, evidence: str) -> bool:
     )
 
 
+def _subject_names(text: str) -> list[re.Match[str]]:
+    """The names of a text outside its date expressions ("November 2010", "on Monday")."""
+    spans = [(d.char_start, d.char_end) for d in _dates(text)]
+    return [m for m in _names(text) if not any(a < m.end() and m.start() < b for a, b in spans)]
+
+
 def _compare_numbers(claim: str, evidence: str) -> Finding:
     """The claim's numbers against the evidence's, unless one states a rate and the other does
     not: "two cases are reported every day" and "800 cases were reopened" measure different
@@ -134,12 +141,6 @@ def _compare_numbers(claim: str, evidence: str) -> Finding:
     if bool(_RATE.search(claim)) != bool(_RATE.search(evidence)):
         return "none"
     return _compare(_quantities(claim), _quantities(evidence), quantities.bears_on)
-
-
-def _subject_names(text: str) -> list[re.Match[str]]:
-    """The names of a text outside its date expressions ("November 2010", "on Monday")."""
-    spans = [(d.char_start, d.char_end) for d in _dates(text)]
-    return [m for m in _names(text) if not any(a < m.end() and m.start() < b for a, b in spans)]
 
 
 def _compare_dates(claim: str, evidence: str) -> Finding:
