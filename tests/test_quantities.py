@@ -126,6 +126,14 @@ CASES = [
     ("In all [2000 people] came.", 2000, "person", None, None),
     ("There were [300 staff] on site.", 300, "staff", None, None),
     ("The route is [5 km] long.", 5, "km", None, None),
+    # a unit of measure written onto the number, in any case; a range takes the second's
+    ("The route is [5KM] long.", 5, "km", None, None),
+    ("Gusts of [70mph] hit the coast.", 70, "mph", None, None),
+    ("The phone has [128GB] of storage.", 128, "gb", None, None),
+    ("The phone has [128 GB] of storage.", 128, "gb", None, None),
+    ("The queue stretched [3-5km].", 3, "km", None, 5),
+    # "m" stays "million"
+    ("It cost [£5m].", 5_000_000, "GBP", None, None),
     ("Mr Smith, [45], said so.", 45, None, None, None),
 ]
 

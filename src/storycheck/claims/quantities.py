@@ -9,14 +9,16 @@ compared as intervals by :func:`compare_quantities`. Decisions:
   of", "one in five" (value between 0 and 1), and otherwise the counted noun, singular by a small
   rule set ("children" -> "child", "men" -> "man", "cases" -> "case") so that "one child" and
   "1,400 children" share a unit. Adjectives before the noun are skipped ("800 historic cases").
+  A unit of measure may be written apart or onto the number ("5 km", "5km", "128GB").
 * Vague plurals give their conservative lower bound with qualifier "at_least": "hundreds of" is
   100, "dozens of" 12, "tens of thousands" 10,000, "several hundred" 100.
 * "between 5 and 10", "5-10" and "five to ten" are ranges (``high``); "from 5% to 7%" is a
   change, two quantities; "3-1", a falling pair joined by a dash, is a score and no quantity.
 * Not quantities: whatever :func:`~storycheck.claims.dates.find_dates` claims (years, "12 May",
-  "two years ago"), times, phone numbers, ordinals, numbers glued to letters, hyphens or slashes
-  ("COVID-19", "G7", "24/7", "12-year-old"), numbers after a label ("Section 28", "Article 50",
-  "Boeing 737"), and "one" used as a pronoun ("one of the men", "no one").
+  "two years ago"), times, phone numbers, ordinals, numbers glued to letters other than a unit
+  of measure, hyphens or slashes ("COVID-19", "G7", "24/7", "12-year-old"), numbers after a
+  label ("Section 28", "Article 50", "Boeing 737"), and "one" used as a pronoun ("one of the
+  men", "no one").
 """
 
 from __future__ import annotations
@@ -88,6 +90,12 @@ def _alternatives(words: Iterable[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
+# Units of measure, written apart from the number or onto it ("5 km", "5km", "40GB"). Not "m":
+# after a number it is "million" ("£5m", "1.5m people") as often as metres.
+_MEASURES = frozenset(
+    "km kg mm cm mg ml ft mi ha mph kph kw mw gw kwh mwh gwh twh kb mb gb tb mhz ghz".split()
+)
+_MEASURE = _alternatives(_MEASURES)
 _FIRST = _alternatives(_WORD_VALUES)
 _ANY = _alternatives([*_WORD_VALUES, *_SCALES, "dozen"])
 _SCALE = _alternatives(_SCALES)
@@ -102,7 +110,7 @@ _BODY = (
     rf"|(?P<ratio>(?P<part>{_FEW}|\d{{1,3}})\s+in\s+(?:every\s+)?(?P<whole>{_FEW}|twenty"
     r"|a\s+hundred|\d{1,3})\b)"
     r"|(?P<digits>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
-    rf"(?:(?P<suffix>bn|mn|tn|trn|m|k|p)|\s*(?P<scale>{_SCALE})\b)?"
+    rf"(?:(?P<measure>{_MEASURE})|(?P<suffix>bn|mn|tn|trn|m|k|p)|\s*(?P<scale>{_SCALE})\b)?"
     rf"|(?P<words>(?:(?:half\s+an?|an?)\s+(?:{_SCALE}|dozen)|(?:{_FIRST}))\b"
     rf"(?:(?:-|\s+)(?:{_ANY})\b"
     rf"|(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))\s+and\s+(?:{_ANY})\b)*))"
@@ -214,9 +222,11 @@ _NOT_PLURAL = frozenset(
     stamen""".split()
 )
 # Nouns a count of many takes in the singular.
-_INVARIANT = frozenset(
-    """staff police sheep fish aircraft personnel crew cattle deer livestock offspring km kg mm
-    cm mph kph mw gw kwh ft mi ha""".split()
+_INVARIANT = (
+    frozenset(
+        "staff police sheep fish aircraft personnel crew cattle deer livestock offspring".split()
+    )
+    | _MEASURES
 )
 # "one" is a number only before a counted noun that makes no idiom ("one day", "one way").
 _ONE_IDIOMS = frozenset("day time way thing point hand side another other more last".split())
@@ -280,6 +290,8 @@ def _read(m: re.Match[str]) -> _Reading | None:
         return _Reading(part / whole, one, None, "fraction")
     if m["digits"]:
         mantissa = Decimal(m["digits"].replace(",", ""))
+        if m["measure"]:
+            return _Reading(mantissa, one, None, m["measure"].lower())
         suffix = (m["suffix"] or "").lower()
         if suffix == "p":
             return _Reading(mantissa, Decimal("0.01"), None, "GBP")
@@ -394,6 +406,7 @@ class _Range(NamedTuple):
     high: Decimal
     end: int
     sign: str | None
+    measure: str | None  # written after the second number only: "3-5km"
 
 
 def _range(
@@ -417,7 +430,8 @@ def _range(
     if reading.multiplier == 1 and other.multiplier > 1 and reading.mantissa < other.mantissa:
         low = reading.mantissa * other.multiplier  # the multiplier is shared: "5 to 10 million"
     if other.value > low:
-        return _Range(low, other.value, second.end(), join["sign"])
+        measure = other.unit if other.unit in _MEASURES else None
+        return _Range(low, other.value, second.end(), join["sign"], measure)
     if join["dash"] and m["digits"] and second["digits"]:
         return second.end()
     return None
@@ -454,7 +468,7 @@ def _quantity(
     if span is not None:
         value, high, end = span.low, span.high, span.end
         start = lead.start() if lead and lead["word"].lower() == "between" else start
-        unit = unit or (_CURRENCIES[span.sign] if span.sign else None)
+        unit = unit or (_CURRENCIES[span.sign] if span.sign else span.measure)
     percent = _PERCENT.match(text, end)
     if percent and unit is None:
         unit, end = ("percentage point" if percent["points"] else "%"), percent.end()
