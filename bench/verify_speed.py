@@ -39,16 +39,19 @@ def _documents(files: list[Path]) -> list[Document]:
     return docs
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 
 
 def _change_number(text: str) -> str:
-    """``text`` with the digits of its first written quantity tripled plus seven: a count,
-    sum or share, never a year, a time or part of a name ("EOS 300D")."""
+    """``text`` with the whole number of its first written quantity tripled plus seven ("800,000"
+    becomes "2,400,007"): a count, sum or share, never a year, a time or part of a name ("EOS
+    300D")."""
     quantity = next(q for q in find_quantities(text) if _DIGITS.search(q.text))
     digits = _DIGITS.search(text, quantity.char_start, quantity.char_end)
     assert digits is not None
-    return text[: digits.start()] + str(int(digits.group()) * 3 + 7) + text[digits.end() :]
+    value = int(digits.group().replace(",", "")) * 3 + 7
+    written = f"{value:,}" if "," in digits.group() else str(value)
+    return text[: digits.start()] + written + text[digits.end() :]
 
 
 def _claims(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storycheck.crosscheck.consistency import check, topic_overlap
+from storycheck.crosscheck.consistency import Check, check, topic_overlap
 
 
 @pytest.mark.parametrize(
@@ -178,3 +178,29 @@ def test_opposite_verbs(claim: str, evidence: str, finding: str) -> None:
 def test_opposite_verbs_say_which() -> None:
     found = check("Exports of Halden cheese rose.", "Exports of Halden cheese fell sharply.")
     assert found.reasons == ("opposite verbs: rise / fall",)
+
+
+def test_a_figure_with_a_unit_meets_the_evidence_figures_of_that_unit() -> None:
+    # "over 43 months" must not agree with the bare 7,613 of the evidence
+    found = check(
+        "The number waiting over 43 months fell from 7,613 to 6,630.",
+        "The number waiting over 12 months fell from 7,613 to 6,630.",
+    )
+    assert "numbers agree" not in found.reasons
+    # a bare figure still meets a counted one
+    assert check("Police said 9 were convicted.", "Police said nine men were convicted.") == (
+        Check("agree", ("numbers agree",))
+    )
+
+
+def test_an_evidence_figure_that_agrees_with_one_claim_figure_contradicts_no_other() -> None:
+    # the evidence's 200m is Okafor's, which the claim states rightly; it says nothing of Keogh's
+    found = check(
+        "Keogh, the 100m silver medallist, and the 200m champion Okafor were suspended.",
+        "Okafor, who won 200m gold in Sydney, and Keogh were suspended in December.",
+    )
+    assert found.finding != "conflict"
+    assert check(
+        "Keogh, the 100m silver medallist, and the 200m champion Okafor were suspended.",
+        "Keogh, the 400m silver medallist, and the 200m champion Okafor were suspended.",
+    ) == Check("conflict", ("numbers differ",))

@@ -31,6 +31,10 @@ CASES = [
     # the brief's own examples
     ("Police said [at least 1,400 children] were abused.", 1400, "child", "at_least", None),
     ("There were [more than 800 historic cases].", 800, "case", "more_than", None),
+    ("It bought the firm for [just over $1bn].", 1e9, "USD", "just_over", None),
+    # tokenised text sets the sign apart
+    ("It grossed [more than $ 170.8 million] at home.", 170.8e6, "USD", "more_than", None),
+    ("There were [well over 800 cases].", 800, "case", "more_than", None),
     ("Prices rose [5%] in a month.", 5, "%", None, None),
     ("Prices rose [5 per cent] in a month.", 5, "%", None, None),
     ("[Nine men] were jailed on Friday.", 9, "man", None, None),
@@ -132,8 +136,11 @@ CASES = [
     ("The phone has [128GB] of storage.", 128, "gb", None, None),
     ("The phone has [128 GB] of storage.", 128, "gb", None, None),
     ("The queue stretched [3-5km].", 3, "km", None, 5),
-    # "m" stays "million"
+    # "m" is "million" with money or a counted noun, metres when nothing is counted
     ("It cost [£5m].", 5_000_000, "GBP", None, None),
+    ("It reached [1.5m viewers].", 1_500_000, "viewer", None, None),
+    ("He is the Olympic [200m] champion.", 200, "m", None, None),
+    ("She won the [10,000m] final.", 10_000, "m", None, None),
     ("Mr Smith, [45], said so.", 45, None, None, None),
 ]
 
@@ -259,6 +266,8 @@ def test_parse_number(words: str, value: float | None) -> None:
         ("at least 800 cases", "800 cases", "agree"),
         ("1,200 children", "2,100 children", "conflict"),
         ("nine men", "9", "agree"),
+        ("just under two per cent", "just under 2%", "agree"),
+        ("more than $ 170.8 million", "$ 170.9 million", "agree"),
         ("nine men", "ten men", "conflict"),
         ("5%", "5 per cent", "agree"),
         ("5%", "5 men", "unrelated"),
@@ -280,6 +289,17 @@ def test_parse_number(words: str, value: float | None) -> None:
         ("1,000 or more people", "more than 2,000 people", "agree"),
         ("less than 5%", "5%", "conflict"),
         ("5 km", "6 km", "conflict"),
+        # a bare number is no measure: an age is no distance
+        ("30", "100m", "unrelated"),
+        ("the 200m final", "the 607m final", "conflict"),
+        ("5", "5 km", "unrelated"),
+        # "just over" and "just under" stay near their figure, on its side
+        ("just over $1bn", "just over $10bn", "conflict"),
+        ("more than $1bn", "more than $10bn", "agree"),
+        ("just over 1,000 people", "1,050 people", "agree"),
+        ("just over 1,000 people", "1,000 people", "conflict"),
+        ("slightly less than 500 jobs", "480 jobs", "agree"),
+        ("a little under 500 jobs", "300 jobs", "conflict"),
     ],
 )
 def test_compare_quantities(a: str, b: str, verdict: str) -> None:
@@ -306,6 +326,8 @@ def test_compare_quantities(a: str, b: str, verdict: str) -> None:
         ("7 people", "between 5 and 10 people", "compatible"),
         ("1.4 million people", "1,432,000 people", "agree"),
         ("nine men", "9", "agree"),
+        ("just under two per cent", "just under 2%", "agree"),
+        ("more than $ 170.8 million", "$ 170.9 million", "agree"),
         # the rest as compare_quantities
         ("more than 800 cases", "fewer than 500 cases", "conflict"),
         ("800 cases", "800 children", "unrelated"),

@@ -90,8 +90,8 @@ def _alternatives(words: Iterable[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-# Units of measure, written apart from the number or onto it ("5 km", "5km", "40GB"). Not "m":
-# after a number it is "million" ("£5m", "1.5m people") as often as metres.
+# Units of measure, written apart from the number or onto it ("5 km", "5km", "40GB"). "m" is
+# apart (below): after a number it is "million" as often as metres.
 _MEASURES = frozenset(
     "km kg mm cm mg ml ft mi ha mph kph kw mw gw kwh mwh gwh twh kb mb gb tb mhz ghz".split()
 )
@@ -120,18 +120,21 @@ _END = r"(?![\w/]|[.,:]\d|-(?!plus\b|odd\b)[A-Za-z])"
 _CORE = re.compile(r"(?<![\w.,/:-])" + _BODY + _END, re.IGNORECASE)
 _NUMBER = re.compile(_BODY + _END, re.IGNORECASE)
 
+# A currency sign, also one set apart from the figure as in tokenised text ("$ 170.8 million").
 _CURRENCY_BEFORE = re.compile(
-    r"(?P<sign>(?<![A-Za-z])(?:US|A|C|HK|NZ)\$|\$|£|€|¥|(?<![A-Za-z])(?:GBP|USD|EUR)\s)$"
+    r"(?P<sign>(?<![A-Za-z])(?:US|A|C|HK|NZ)\$|\$|£|€|¥|(?<![A-Za-z])(?:GBP|USD|EUR)(?=\s))\s?$"
 )
 _QUALIFIERS = {
     "at_least": r"at\s+least|no\s+(?:fewer|less)\s+than|not\s+less\s+than|a\s+minimum\s+of",
     "at_most": r"at\s+most|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of",
     "about": r"about|around|approximately|roughly|some|nearly|almost|close\s+to|more\s+or\s+less"
     r"|an\s+estimated|estimated|circa|approx\.",
-    "more_than": r"(?:(?:well|just|slightly|a\s+little)\s+)?(?:more\s+than|over|above"
-    r"|in\s+excess\s+of|upwards\s+of|exceeding)",
-    "less_than": r"(?:(?:well|just|slightly|a\s+little)\s+)?(?:less\s+than|fewer\s+than|under"
-    r"|below)",
+    # "just over $1bn" is about $1bn, not any sum above it: $10bn contradicts it
+    "just_over": r"(?:just|slightly|a\s+little)\s+(?:more\s+than|over|above|in\s+excess\s+of)",
+    "just_under": r"(?:just|slightly|a\s+little)\s+(?:less\s+than|fewer\s+than|under|below)",
+    "more_than": r"(?:well\s+)?(?:more\s+than|over|above|in\s+excess\s+of|upwards\s+of"
+    r"|exceeding)",
+    "less_than": r"(?:well\s+)?(?:less\s+than|fewer\s+than|under|below)",
     "up_to": r"up\s+to|as\s+many\s+as|as\s+much\s+as",
     "exactly": r"exactly|precisely",
 }
@@ -475,7 +478,14 @@ def _quantity(
     after = _QUALIFIER_AFTER.match(text, end)
     if after and after.lastgroup and qualifier is None:
         qualifier, end = after.lastgroup, after.end()
-    if digits and not sign and qualifier is None and unit is None and _is_label(text, start):
+    if (
+        digits
+        and not m["suffix"]
+        and not sign
+        and not qualifier
+        and not unit
+        and _is_label(text, start)
+    ):
         return None, end
     noun = None
     if unit is None:
@@ -486,6 +496,10 @@ def _quantity(
                 unit, value, high = "GBP", value / 100, None if high is None else high / 100
             else:
                 unit = _CURRENCY_NOUNS.get(noun, noun)
+    if unit is None and span is None and (m["suffix"] or "").lower() == "m":
+        # "m" is "million" with money or a counted noun ("£5m", "1.5m people"), and metres when
+        # nothing is counted ("the 200m champion", "the 10,000m final")
+        value, unit = reading.mantissa, "m"
     if _pronoun(text, m, noun):
         return None, m.end()
     final_high = None if high is None else float(high)
@@ -544,13 +558,17 @@ def _rounding(q: Quantity) -> float:
     """Half the last written digit of a number given with a multiplier: "1.4 million" is
     rounded to the nearest 100,000, so it covers 1.35 to 1.45 million."""
     m = _ROUNDED.search(q.text)
-    if m is None or q.qualifier == "exactly":
+    if m is None or q.qualifier == "exactly" or q.unit == "m":  # metres are no multiplier
         return 0.0
     if m["suffix"]:
         scale = _SUFFIXES[m["suffix"].lower()]
     else:
         scale = _SCALES[(m["digit_scale"] or m["word_scale"]).lower()]
     return scale * 10.0 ** -len(m["decimals"] or "") / 2
+
+
+# Qualifiers of a figure near its bound, on one side of it ("just over $1bn").
+_NEAR = ("just_over", "just_under")
 
 
 def _interval(q: Quantity) -> _Interval:
@@ -562,6 +580,10 @@ def _interval(q: Quantity) -> _Interval:
     low, high = value - slack, top + slack
     if q.qualifier == "about":
         low, high = low - value * ABOUT_TOLERANCE, high + top * ABOUT_TOLERANCE
+    elif q.qualifier == "just_over":
+        return _Interval(low, high + top * ABOUT_TOLERANCE, not slack, False)
+    elif q.qualifier == "just_under":
+        return _Interval(low - value * ABOUT_TOLERANCE, high, False, not slack)
     elif q.qualifier in ("at_least", "more_than"):
         return _Interval(low, math.inf, q.qualifier == "more_than" and not slack, False)
     elif q.qualifier in ("at_most", "up_to", "less_than"):
@@ -570,11 +592,12 @@ def _interval(q: Quantity) -> _Interval:
 
 
 def _comparable(a: str | None, b: str | None) -> bool:
-    """Same unit, or a count without a noun against a count with one ("9", "nine men")."""
+    """Same unit, or a count without a noun against a count with one ("9", "nine men"); never
+    a bare number against money, a share or a measure (an age of 30 is no distance)."""
     a, b = ("%" if a == "fraction" else a), ("%" if b == "fraction" else b)
     if a == b:
         return True
-    special = _CODES | {"%", "percentage point"}
+    special = _CODES | _MEASURES | {"%", "percentage point", "m"}
     return (a is None and b not in special) or (b is None and a not in special)
 
 
@@ -609,7 +632,7 @@ def bears_on(
     if found != "agree":
         return found
     allowed, given = _interval(claim), _interval(evidence)
-    if math.isinf(given.low) or math.isinf(given.high):
+    if math.isinf(given.low) or math.isinf(given.high) or evidence.qualifier in _NEAR:
         inside = given.within(allowed)
     else:
         factor = 100.0 if evidence.unit == "fraction" else 1.0

@@ -140,12 +140,22 @@ def _subject_names(text: str) -> list[re.Match[str]]:
 
 
 def _compare_numbers(claim: str, evidence: str) -> Finding:
-    """The claim's numbers against the evidence's, unless one states a rate and the other does
-    not: "two cases are reported every day" and "800 cases were reopened" measure different
-    things, though both count cases."""
+    """The claim's numbers against the evidence's (see ``_same_measure``), unless one states a
+    rate and the other does not: "two cases are reported every day" and "800 cases were
+    reopened" measure different things, though both count cases."""
     if bool(_RATE.search(claim)) != bool(_RATE.search(evidence)):
         return "none"
-    return _compare(_quantities(claim), _quantities(evidence), quantities.bears_on)
+    ours, theirs = _quantities(claim), _quantities(evidence)
+    units = {q.unit for q in theirs}
+    return _compare(ours, theirs, quantities.bears_on, lambda a, b: _same_measure(a, b, units))
+
+
+def _same_measure(claim: quantities.Quantity, evidence: quantities.Quantity, units: set) -> bool:
+    """Whether to compare a claim's quantity with an evidence quantity: a claim figure with a
+    unit meets only the evidence's figures of that unit when it has some, so that "waiting over
+    43 months ... from 7,613" does not agree with the bare 7,613 beside "over 12 months". A bare
+    claim figure still meets any count ("9" and "nine men")."""
+    return claim.unit is None or claim.unit not in units or evidence.unit == claim.unit
 
 
 def _compare_dates(claim: str, evidence: str) -> Finding:
@@ -182,20 +192,23 @@ def _compare(
 ) -> Finding:
     """Each claim value against the evidence's (those ``related`` to it): a value that agrees
     with one of the evidence's counts as agreeing; a value that only conflicts (same kind,
-    different amount) conflicts. One that is only compatible with an evidence value (both can
-    be true, the evidence does not state it) is not contradicted, since that value may be the
-    one about the same thing, and keeps the whole from agreeing."""
+    different amount) conflicts, but not with an evidence value another claim value agrees
+    with: that one is accounted for ("Thanou, the 100m silver medallist, and the 200m champion
+    Kenteris" against "Kenteris, who won 200m gold"). One that is only compatible with an
+    evidence value (both can be true, the evidence does not state it) is not contradicted,
+    since that value may be the one about the same thing, and keeps the whole from agreeing."""
     if not ours or not theirs:
         return "none"
+    results = [[compare(a, b) if related(a, b) else None for b in theirs] for a in ours]
+    taken = {j for row in results for j, found in enumerate(row) if found == "agree"}
     found: Finding = "none"
     unbacked = False
-    for value in ours:
-        results = {compare(value, other) for other in theirs if related(value, other)}
-        if "agree" in results:
+    for row in results:
+        if "agree" in row:
             found = "agree"
-        elif "compatible" in results:
+        elif "compatible" in row:
             unbacked = True
-        elif "conflict" in results:
+        elif any(r == "conflict" and j not in taken for j, r in enumerate(row)):
             return "conflict"
     return "none" if unbacked else found
 
