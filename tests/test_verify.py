@@ -140,3 +140,21 @@ def test_cli_stance_labels_pairs_in_order(tmp_path: Path) -> None:
     assert "error" in out[1]
     assert out[2]["label"] == "supports"
     assert abs(sum(out[2]["scores"].values()) - 1.0) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("A Lowmoor Water Authority spokesperson said the work had been scheduled according to "
+         "risk.", "An LWA spokesperson said"),
+        ("The Lowmoor Water Authority will cooperate fully with the independent review.",
+         "The LWA welcomes the independent review"),
+    ],
+)  # fmt: skip
+def test_an_acronym_the_story_defines_meets_its_long_form(
+    verifier: StoryVerifier, claim: str, evidence: str
+) -> None:
+    # the sentences say "LWA"; the story defines "Lowmoor Water Authority (LWA)" elsewhere
+    (verdict,) = verifier.verify([claim])
+    assert verdict.verdict == "supported", verdict.to_json()
+    assert any(e.text.startswith(evidence) and e.stance == "supports" for e in verdict.evidence)

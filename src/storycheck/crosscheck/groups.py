@@ -18,6 +18,7 @@ import numpy as np
 
 from storycheck.claims.story import claim_id
 from storycheck.crosscheck import consistency
+from storycheck.crosscheck.acronyms import expand, find_acronyms
 from storycheck.crosscheck.stance import stances
 from storycheck.records import Claim, Document
 
@@ -40,6 +41,7 @@ class _Candidate:
     vector: np.ndarray
     origin: str
     rank: tuple
+    compared: str  # the claim's text with the story's acronyms written out
 
 
 def claim_groups(
@@ -77,12 +79,15 @@ def _candidates(
     docs: Sequence[Document], vectors: Sequence[np.ndarray], origins: dict[str, str]
 ) -> list[_Candidate]:
     """Every claim, in seed order: independent origins first, then by date and input order."""
+    acronyms = find_acronyms(doc.text for doc in docs)
     found = []
     for position, (doc, sentence_vectors) in enumerate(zip(docs, vectors, strict=True)):
         origin = origins.get(doc.id, doc.id)
         for claim in doc.claims:
             rank = (origin != doc.id, doc.published or "9999", position, claim.index)
-            found.append(_Candidate(doc, claim, sentence_vectors[claim.sentence], origin, rank))
+            vector = sentence_vectors[claim.sentence]
+            compared = expand(claim.text, acronyms)
+            found.append(_Candidate(doc, claim, vector, origin, rank, compared))
     found.sort(key=lambda c: c.rank)
     return found
 
@@ -92,12 +97,12 @@ def _members(
 ) -> list[int]:
     """The seed and, from each other document, its claim most like the seed (if any is)."""
     best: dict[str, int] = {}
-    seed_text = candidates[seed].claim.text
+    seed_text = candidates[seed].compared
     for n in np.flatnonzero(similar >= SAME_PROPOSITION):
         other = candidates[n]
         if taken[n] or n == seed or other.doc.id == candidates[seed].doc.id:
             continue
-        if consistency.shared_words(seed_text, other.claim.text) < SAME_TOPIC:
+        if consistency.shared_words(seed_text, other.compared) < SAME_TOPIC:
             continue
         current = best.get(other.doc.id)
         if current is None or similar[n] > similar[current]:
@@ -107,7 +112,7 @@ def _members(
 
 def _judge(seed: _Candidate, others: list[_Candidate]) -> dict | None:
     """Each member's stance towards the seed; ``None`` when no member takes a side."""
-    found = stances([(seed.claim.text, o.claim.text) for o in others])
+    found = stances([(seed.compared, o.compared) for o in others])
     members = [(seed, "agrees")]
     for other, stance in zip(others, found, strict=True):
         same = other.claim.text == seed.claim.text

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from storycheck.crosscheck.acronyms import expand, find_acronyms
 from storycheck.models.embed import Embedder
 from storycheck.records import Document, Sentence
 
@@ -46,6 +47,8 @@ class SentenceIndex:
 
         self._embedder = embedder
         self._entries = [(d.id, s) for d in docs for s in d.sentences]
+        # What the story's acronyms stand for, written out in every text that is compared.
+        self.acronyms = find_acronyms(s.text for _, s in self._entries)
         rows = [v for v in vectors if len(v)]
         dim = rows[0].shape[1] if rows else 384
         self._vectors = np.concatenate(rows) if rows else np.zeros((0, dim), dtype=np.float32)
@@ -53,12 +56,18 @@ class SentenceIndex:
         self._bm25 = bm25s.BM25()
         if self._entries:
             ids = self._tokenizer.tokenize(
-                [s.text for _, s in self._entries], return_as="ids", show_progress=False
+                [self.compared(s.text) for _, s in self._entries],
+                return_as="ids",
+                show_progress=False,
             )
             self._bm25.index(ids, show_progress=False)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def compared(self, text: str) -> str:
+        """``text`` as it is compared: with the story's acronyms written out."""
+        return expand(text, self.acronyms)
 
     def search(self, claims: Sequence[str], k: int = 10) -> list[list[Hit]]:
         """The ``k`` best sentences for each claim, best first."""
@@ -67,7 +76,10 @@ class SentenceIndex:
         depth = min(_DEPTH, len(self._entries))
         cosines = self._embedder.embed(list(claims)) @ self._vectors.T
         query = self._tokenizer.tokenize(
-            list(claims), update_vocab=False, return_as="ids", show_progress=False
+            [self.compared(c) for c in claims],
+            update_vocab=False,
+            return_as="ids",
+            show_progress=False,
         )
         lexical, lexical_scores = self._bm25.retrieve(query, k=depth, show_progress=False)
         found = []

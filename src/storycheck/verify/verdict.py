@@ -60,7 +60,11 @@ class Verdict:
 def verify(claims: Sequence[str], index: SentenceIndex, origins: dict[str, str]) -> list[Verdict]:
     """A verdict for each claim; ``origins`` maps each document to the one it derives from."""
     hits = index.search(claims, k=RETRIEVED)
-    pairs = [(c, hit.sentence.text) for c, found in zip(claims, hits, strict=True) for hit in found]
+    pairs = [
+        (index.compared(c), index.compared(hit.sentence.text))
+        for c, found in zip(claims, hits, strict=True)
+        for hit in found
+    ]
     judged = iter(stances(pairs))
     return [
         decide(claim, [(hit, next(judged)) for hit in found], origins)
@@ -78,6 +82,11 @@ def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]
         for hit, stance in judged
     ]  # fmt: skip
     taking_sides = [e for e in evidence if e.stance != "neutral"]
+    if _checked(taking_sides, "supports") and not _checked(taking_sides, "refutes"):
+        # The model alone is a weak judge of contradictions (ANLI at chance; see the model
+        # card): its "refutes" do not dispute a claim that a source restates with every value
+        # checked. A refutation the exact checks found still does.
+        taking_sides = [e for e in taking_sides if e.stance == "supports"]
     best: dict[str, Evidence] = {}
     for item in taking_sides:  # each origin speaks once, through its surest sentence
         if item.origin not in best or item.score > best[item.origin].score:
@@ -99,3 +108,8 @@ def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]
         # More independent origins make the verdict surer; one origin alone stays tentative.
         confidence = max(scores) * (1 - 0.5 ** (len(scores) + 1))
     return Verdict(claim, label, confidence, shown, len(best))
+
+
+def _checked(evidence: list[Evidence], side: str) -> bool:
+    """Whether some sentence takes ``side`` because the exact checks decided it."""
+    return any(e.stance == side and e.reasons for e in evidence)

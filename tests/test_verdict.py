@@ -1,0 +1,41 @@
+"""How the verdict weighs the sentences' stances (``verify.verdict.decide``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from storycheck.crosscheck.stance import Stance
+from storycheck.records import Sentence
+from storycheck.verify.retrieve import Hit
+from storycheck.verify.verdict import decide
+
+CLAIM = "Nine men were convicted in the 2012 Rochdale case."
+
+
+def _judged(document: str, label: str, score: float, reasons: tuple[str, ...] = ()):
+    scores = {"supports": 0.0, "refutes": 0.0, "neutral": 0.0} | {label: score}
+    sentence = Sentence(index=0, start=0, end=10, text=f"A sentence of {document}.")
+    return Hit(document, sentence, 1.0, 0.5), Stance(label, scores, reasons)
+
+
+@pytest.mark.parametrize(
+    ("judged", "verdict", "sources"),
+    [
+        # a restatement whose every value the exact checks matched is not disputed by the
+        # model's refutes alone
+        ([_judged("a", "supports", 0.9, ("numbers agree",)), _judged("b", "refutes", 0.88)],
+         "supported", 1),
+        # a refutation the exact checks found still disputes it
+        ([_judged("a", "supports", 0.9, ("numbers agree",)),
+          _judged("b", "refutes", 0.9, ("numbers differ",))], "conflicting", 2),
+        # and two model judgements against each other stay a conflict
+        ([_judged("a", "supports", 0.9), _judged("b", "refutes", 0.88)], "conflicting", 2),
+        ([_judged("a", "refutes", 0.9, ("numbers differ",)), _judged("b", "supports", 0.8)],
+         "conflicting", 2),
+    ],
+)  # fmt: skip
+def test_model_refutes_do_not_dispute_a_checked_restatement(
+    judged: list, verdict: str, sources: int
+) -> None:
+    found = decide(CLAIM, judged, {})
+    assert (found.verdict, found.independent_sources) == (verdict, sources)
