@@ -35,6 +35,17 @@ from storycheck.segment import sentences
             '"We have never seen a flow like it. The water rose in minutes," said Ana Ruiz.',
             ['"We have never seen a flow like it.', 'The water rose in minutes," said Ana Ruiz.'],
         ),
+        # A list item's marker is layout, not part of its sentence; a dash inside a line stays.
+        (
+            "Cases reviewed:\n- May 2012 - 9 men convicted in Rochdale\n  • Reopened cases\n"
+            "* Two more",
+            [
+                "Cases reviewed:",
+                "May 2012 - 9 men convicted in Rochdale",
+                "Reopened cases",
+                "Two more",
+            ],
+        ),
         # A short quotation inside a sentence stays in it.
         (
             'Mr. Balls said "there would be no spree" before the election. He left.',

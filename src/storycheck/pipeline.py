@@ -135,7 +135,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("clean", 1, lambda d, s: f"{d.extracted}\0{_metadata_title(d)}", _clean),
     # +1: a headline taken from the text is repaired with the text.
     Stage("despin", despin.VERSION + 1, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
-    Stage("segment", 2, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
+    Stage("segment", 3, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
     Stage("claims", claims.VERSION, lambda d, s: claims.reads(d), lambda d, s: claims.extract(d)),
 )
 # Bump when extraction (ingest/extract.py) changes what it produces from the same bytes.

@@ -1,8 +1,8 @@
 """Split cleaned text into sentences with exact character offsets.
 
-Lines are split first (headlines, subheads and list items end without a full stop), then pysbd
-splits each line; offsets are found by searching forward in the original text, so they are exact
-even where pysbd normalises whitespace.
+Lines are split first (headlines, subheads and list items end without a full stop; a list item's
+marker is left out), then pysbd splits each line; offsets are found by searching forward in the
+original text, so they are exact even where pysbd normalises whitespace.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from storycheck.records import Sentence
 # text. A line without one is a single sentence and skips pysbd, the slow part of this stage.
 _INNER_END = re.compile(r"[.!?][\"'’”)\]]*\s+\S")
 
+
+# A list item's marker at the start of a line ("- ", "• ", "* "): layout, not part of the sentence.
+_BULLET = re.compile(r"\s*[-–—•*·]\s+")
 
 # A quotation of several sentences: pysbd keeps it whole, as one "sentence".
 _QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
@@ -59,8 +62,11 @@ def sentences(text: str) -> list[Sentence]:
     found: list[Sentence] = []
     line_start = 0
     for line in text.split("\n"):
+        marker = _BULLET.match(line)
+        if marker:
+            line = line[marker.end() :]
         if line.strip():
-            cursor = line_start
+            cursor = line_start + (marker.end() if marker else 0)
             pieces = _segmenter().segment(line) if _INNER_END.search(line) else [line]
             for piece in (part for whole in pieces for part in _split_quotation(whole)):
                 piece = piece.strip()
@@ -72,5 +78,5 @@ def sentences(text: str) -> list[Sentence]:
                 end = start + len(piece)
                 found.append(Sentence(len(found), start, end, piece))
                 cursor = end
-        line_start += len(line) + 1
+        line_start += len(line) + 1 + (marker.end() if marker else 0)
     return found
