@@ -1,10 +1,12 @@
-"""How the verdict weighs the sentences' stances (``verify.verdict.decide``)."""
+"""How a sentence's stance is decided and how the verdict weighs the stances."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from storycheck.crosscheck.stance import Stance
+from storycheck.crosscheck.stance import decide as stance_decide
 from storycheck.records import Sentence
 from storycheck.verify.retrieve import Hit
 from storycheck.verify.verdict import decide
@@ -39,3 +41,22 @@ def test_model_refutes_do_not_dispute_a_checked_restatement(
 ) -> None:
     found = decide(CLAIM, judged, {})
     assert (found.verdict, found.independent_sources) == (verdict, sources)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "label"),
+    [
+        # shares no word with the claim and names nothing it could be about
+        ("The study made headlines and led to long debates in Parliament.", "neutral"),
+        # a pronoun may stand for the claim's subject
+        ("She has written for the paper since 2001.", "supports"),
+        # a shared word is enough
+        ("Norfolk has written for the paper since 2001.", "supports"),
+    ],
+)  # fmt: skip
+def test_a_sentence_with_nothing_of_the_claim_does_not_support_it(
+    evidence: str, label: str
+) -> None:
+    probabilities = np.array([0.73, 0.02, 0.25])  # the model's support, in LABELS order
+    found = stance_decide("Andrew Norfolk is a journalist at The Times.", evidence, probabilities)
+    assert found.label == label

@@ -8,6 +8,7 @@ the model's probabilities and the reasons for any override, so a reader can see 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -26,6 +27,11 @@ RESTATED = 0.8
 # on the demo story), so refuting needs more than supporting.
 SURE_SUPPORTS = 0.6
 SURE_REFUTES = 0.75
+# Words by which a sentence can speak of the claim's subject without naming it.
+_REFERS = re.compile(
+    r"\b(?:he|she|it|they|him|her|his|hers|its|their|them|this|these|those|who|which)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
     found = consistency.check(claim, evidence)
     if found.finding == "conflict":
         return Stance("refutes", scores, found.reasons)
+    if label == "supports" and not _bears_on(claim, evidence):
+        return Stance("neutral", scores)
     if found.finding == "agree":
         if consistency.topic_overlap(claim, evidence) >= RESTATED:
             return Stance("supports", scores, found.reasons)
@@ -100,3 +108,12 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
             best: Label = "supports" if scores["supports"] >= scores["neutral"] else "neutral"
             return Stance(best, scores, found.reasons)
     return Stance(label, scores)
+
+
+def _bears_on(claim: str, evidence: str) -> bool:
+    """Whether a sentence can support the claim at all: it shares a content word with it, or
+    has a pronoun that may stand for the claim's subject ("She is known for her film roles").
+    The model supports some sentences that share neither: in a story, "Andrew Norfolk is a
+    journalist at The Times" was supported (0.73) by "The study made headlines in the UK and
+    led to large debates in Parliament"."""
+    return consistency.topic_overlap(claim, evidence) > 0 or bool(_REFERS.search(evidence))
