@@ -292,6 +292,14 @@ def test_parse_number(words: str, value: float | None) -> None:
         # a bare number is no measure: an age is no distance
         ("30", "100m", "unrelated"),
         ("the 200m final", "the 607m final", "conflict"),
+        # spans of time meet in days; a month or a year is meant loosely against another unit
+        ("for two years", "for 24 months", "agree"),
+        ("for 30 days", "for one month", "agree"),
+        ("for 52 weeks", "for one year", "agree"),
+        ("for 18 months", "for two years", "conflict"),
+        ("for 18 months", "for 19 months", "conflict"),
+        ("lived there for more than forty years", "for 40 days", "conflict"),
+        ("aged 67", "lived there for more than forty years", "unrelated"),
         ("5", "5 km", "unrelated"),
         # "just over" and "just under" stay near their figure, on its side
         ("just over $1bn", "just over $10bn", "conflict"),

@@ -567,16 +567,33 @@ def _rounding(q: Quantity) -> float:
     return scale * 10.0 ** -len(m["decimals"] or "") / 2
 
 
+# Spans of time, in days: "more than forty years" and "40 days" are compared as durations.
+_DAYS = {"year": 365.25, "month": 365.25 / 12, "week": 7.0, "day": 1.0, "hour": 1 / 24,
+         "minute": 1 / 1440}  # fmt: skip
+# How loosely a month or a year is meant when set against another unit: "a month" is 28 to 31
+# days and may mean 30, "a year" may mean 52 weeks.
+_CALENDAR = {"month": 0.05, "year": 0.005}
+
+
+def _scale(unit: str | None) -> float:
+    """What a quantity's value is multiplied by to compare it: shares in percent, spans of
+    time in days."""
+    return 100.0 if unit == "fraction" else _DAYS.get(unit or "", 1.0)
+
+
 # Qualifiers of a figure near its bound, on one side of it ("just over $1bn").
 _NEAR = ("just_over", "just_under")
 
 
-def _interval(q: Quantity) -> _Interval:
-    """The values a quantity allows, in percent for fractions."""
-    factor = 100.0 if q.unit == "fraction" else 1.0
+def _interval(q: Quantity, other_unit: str | None = None) -> _Interval:
+    """The values a quantity allows, in percent for fractions and days for spans of time (a
+    month or a year a little wider when compared with ``other_unit``, another span)."""
+    factor = _scale(q.unit)
     value = q.value * factor
     top = value if q.high is None else q.high * factor
-    slack = _rounding(q)
+    slack = _rounding(q) * factor
+    if other_unit != q.unit:
+        slack += top * _CALENDAR.get(q.unit or "", 0.0)
     low, high = value - slack, top + slack
     if q.qualifier == "about":
         low, high = low - value * ABOUT_TOLERANCE, high + top * ABOUT_TOLERANCE
@@ -592,12 +609,13 @@ def _interval(q: Quantity) -> _Interval:
 
 
 def _comparable(a: str | None, b: str | None) -> bool:
-    """Same unit, or a count without a noun against a count with one ("9", "nine men"); never
-    a bare number against money, a share or a measure (an age of 30 is no distance)."""
+    """Same unit or two spans of time, or a count without a noun against a count with one
+    ("9", "nine men"); never a bare number against money, a share, a measure or a span of time
+    (an age of 30 is no distance, and 67 is not "more than forty years")."""
     a, b = ("%" if a == "fraction" else a), ("%" if b == "fraction" else b)
-    if a == b:
+    if a == b or (a in _DAYS and b in _DAYS):
         return True
-    special = _CODES | _MEASURES | {"%", "percentage point", "m"}
+    special = _CODES | _MEASURES | _DAYS.keys() | {"%", "percentage point", "m"}
     return (a is None and b not in special) or (b is None and a not in special)
 
 
@@ -611,7 +629,7 @@ def compare_quantities(a: Quantity, b: Quantity) -> Literal["agree", "conflict",
     """
     if not _comparable(a.unit, b.unit):
         return "unrelated"
-    x, y = _interval(a), _interval(b)
+    x, y = _interval(a, b.unit), _interval(b, a.unit)
     low, high = max(x.low, y.low), min(x.high, y.high)
     if low < high or (low == high and x.contains(low) and y.contains(low)):
         return "agree"
@@ -631,11 +649,11 @@ def bears_on(
     found = compare_quantities(claim, evidence)
     if found != "agree":
         return found
-    allowed, given = _interval(claim), _interval(evidence)
+    allowed, given = _interval(claim, evidence.unit), _interval(evidence, claim.unit)
     if math.isinf(given.low) or math.isinf(given.high) or evidence.qualifier in _NEAR:
         inside = given.within(allowed)
     else:
-        factor = 100.0 if evidence.unit == "fraction" else 1.0
+        factor = _scale(evidence.unit)
         stated = [evidence.value, evidence.value if evidence.high is None else evidence.high]
         inside = all(allowed.contains(v * factor) for v in stated)
     return "agree" if inside else "compatible"
