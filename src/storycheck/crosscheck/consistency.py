@@ -150,7 +150,9 @@ def _compare_numbers(claim: str, evidence: str) -> Finding:
     return _compare(ours, theirs, quantities.bears_on, lambda a, b: _same_measure(a, b, units))
 
 
-def _same_measure(claim: quantities.Quantity, evidence: quantities.Quantity, units: set) -> bool:
+def _same_measure(
+    claim: quantities.Quantity, evidence: quantities.Quantity, units: set[str | None]
+) -> bool:
     """Whether to compare a claim's quantity with an evidence quantity: a claim figure with a
     unit meets only the evidence's figures of that unit when it has some, so that "waiting over
     43 months ... from 7,613" does not agree with the bare 7,613 beside "over 12 months". A bare
@@ -297,8 +299,8 @@ def _opposite_verbs(claim: str, evidence: str) -> str | None:
 
     The evidence must not also use the claim's verb, nor the claim the opposite ("shares rose
     while bonds fell" contradicts neither), and both or neither must be negated ("did not win"
-    against "lost" agrees). The subject is the nearest name before each verb, or none in both:
-    "Chelsea won" and "Arsenal lost" may describe one match."""
+    against "lost" agrees). The subject is the nearest capitalised words before each verb, or
+    none in both (``_verb_subjects``): "Chelsea won" and "Arsenal lost" may describe one match."""
     if _negated(claim) != _negated(evidence):
         return None
     ours, theirs = _verb_subjects(claim), _verb_subjects(evidence)
