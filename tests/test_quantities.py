@@ -136,6 +136,10 @@ CASES = [
     ("The phone has [128GB] of storage.", 128, "gb", None, None),
     ("The phone has [128 GB] of storage.", 128, "gb", None, None),
     ("The queue stretched [3-5km].", 3, "km", None, 5),
+    # a span of time made one word before a noun, but not an age
+    ("They ordered a [three-month] audit.", 3, "month", None, None),
+    ("He was given a [10-year] sentence.", 10, "year", None, None),
+    ("She signed a [twenty-five-year] lease.", 25, "year", None, None),
     # "m" is "million" with money or a counted noun, metres when nothing is counted
     ("It cost [£5m].", 5_000_000, "GBP", None, None),
     ("It reached [1.5m viewers].", 1_500_000, "viewer", None, None),
@@ -298,6 +302,8 @@ def test_parse_number(words: str, value: float | None) -> None:
         ("for 52 weeks", "for one year", "agree"),
         ("for 18 months", "for two years", "conflict"),
         ("for 18 months", "for 19 months", "conflict"),
+        ("a 10-year sentence", "jailed for eight years", "conflict"),
+        ("a two-year contract", "signed for 24 months", "agree"),
         ("lived there for more than forty years", "for 40 days", "conflict"),
         ("aged 67", "lived there for more than forty years", "unrelated"),
         ("5", "5 km", "unrelated"),

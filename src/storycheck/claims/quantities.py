@@ -9,7 +9,8 @@ compared as intervals by :func:`compare_quantities`. Decisions:
   of", "one in five" (value between 0 and 1), and otherwise the counted noun, singular by a small
   rule set ("children" -> "child", "men" -> "man", "cases" -> "case") so that "one child" and
   "1,400 children" share a unit. Adjectives before the noun are skipped ("800 historic cases").
-  A unit of measure may be written apart or onto the number ("5 km", "5km", "128GB").
+  A unit of measure may be written apart or onto the number ("5 km", "5km", "128GB"), and a
+  span of time made one word ("a three-month audit") is read as one.
 * Vague plurals give their conservative lower bound with qualifier "at_least": "hundreds of" is
   100, "dozens of" 12, "tens of thousands" 10,000, "several hundred" 100.
 * "between 5 and 10", "5-10" and "five to ten" are ranges (``high``); "from 5% to 7%" is a
@@ -150,6 +151,12 @@ _QUALIFIER_AFTER = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"\b(?P<word>between|from)\s+$", re.IGNORECASE)
+# "three-month", "10-year", "twenty-five-year": a span of time made one word, but not an age.
+_SPAN_OF_TIME = re.compile(
+    rf"(?<![\w.,/:-])(?P<number>\d+(?:\.\d+)?|(?:{_ANY})(?:-(?:{_ANY}))*)"
+    r"-(?P<unit>year|month|week|day|hour|minute)\b(?!-)",
+    re.IGNORECASE,
+)
 _JOIN = re.compile(
     r"(?:\s*(?P<dash>[-–—])\s*|\s+(?P<word>to|and)\s+)"
     r"(?P<sign>(?:US|A|C|HK|NZ)\$|\$|£|€|¥)?",
@@ -519,6 +526,21 @@ def find_quantities(text: str) -> list[Quantity]:
         quantity, resume = _quantity(text, m, blocked)
         if quantity is not None:
             found.append(quantity)
+    found += _spans_of_time(text, [(q.char_start, q.char_end) for q in found])
+    return sorted(found, key=lambda q: q.char_start)
+
+
+def _spans_of_time(text: str, taken: list[tuple[int, int]]) -> list[Quantity]:
+    """Spans of time written as one word before a noun: "a three-month audit", "a 10-year
+    sentence" (compared with "jailed for eight years"); not an age ("a 12-year-old")."""
+    found = []
+    for m in _SPAN_OF_TIME.finditer(text):
+        number = m["number"]
+        value = Decimal(number) if number[0].isdigit() else _words_value(number)
+        if value is None or _overlaps(m.span(), taken):
+            continue
+        unit = m["unit"].lower()
+        found.append(Quantity(m.start(), m.end(), m.group(), float(value), unit, None))
     return found
 
 
