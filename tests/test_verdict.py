@@ -17,7 +17,7 @@ CLAIM = "Nine men were convicted in the 2012 Rochdale case."
 def _judged(document: str, label: str, score: float, reasons: tuple[str, ...] = ()):
     scores = {"supports": 0.0, "refutes": 0.0, "neutral": 0.0} | {label: score}
     sentence = Sentence(index=0, start=0, end=10, text=f"A sentence of {document}.")
-    return Hit(document, sentence, 1.0, 0.5), Stance(label, scores, reasons)
+    return Hit(document, sentence, 1.0, 0.5, sentence.text), Stance(label, scores, reasons)
 
 
 @pytest.mark.parametrize(

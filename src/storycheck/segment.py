@@ -63,10 +63,10 @@ def sentences(text: str) -> list[Sentence]:
     line_start = 0
     for line in text.split("\n"):
         marker = _BULLET.match(line)
-        if marker:
-            line = line[marker.end() :]
+        indent = marker.end() if marker else 0
+        line = line[indent:]
         if line.strip():
-            cursor = line_start + (marker.end() if marker else 0)
+            cursor = line_start + indent
             pieces = _segmenter().segment(line) if _INNER_END.search(line) else [line]
             for piece in (part for whole in pieces for part in _split_quotation(whole)):
                 piece = piece.strip()
@@ -78,5 +78,5 @@ def sentences(text: str) -> list[Sentence]:
                 end = start + len(piece)
                 found.append(Sentence(len(found), start, end, piece))
                 cursor = end
-        line_start += len(line) + 1 + (marker.end() if marker else 0)
+        line_start += indent + len(line) + 1
     return found

@@ -535,12 +535,10 @@ def _spans_of_time(text: str, taken: list[tuple[int, int]]) -> list[Quantity]:
     sentence" (compared with "jailed for eight years"); not an age ("a 12-year-old")."""
     found = []
     for m in _SPAN_OF_TIME.finditer(text):
-        number = m["number"]
-        value = Decimal(number) if number[0].isdigit() else _words_value(number)
+        value = parse_number(m["number"])
         if value is None or _overlaps(m.span(), taken):
             continue
-        unit = m["unit"].lower()
-        found.append(Quantity(m.start(), m.end(), m.group(), float(value), unit, None))
+        found.append(Quantity(m.start(), m.end(), m.group(), value, m["unit"].lower(), None))
     return found
 
 
@@ -607,7 +605,7 @@ def _scale(unit: str | None) -> float:
 _NEAR = ("just_over", "just_under")
 
 
-def _interval(q: Quantity, other_unit: str | None = None) -> _Interval:
+def _interval(q: Quantity, other_unit: str | None) -> _Interval:
     """The values a quantity allows, in percent for fractions and days for spans of time (a
     month or a year a little wider when compared with ``other_unit``, another span)."""
     factor = _scale(q.unit)

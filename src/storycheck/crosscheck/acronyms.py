@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # "Long Form Words (ABBR)": the initials in brackets, after the words they abbreviate.
 _DEFINED = re.compile(r"\((?P<abbr>[A-Z]{2,6})\)")
@@ -59,11 +60,16 @@ def expand(text: str, acronyms: dict[str, str]) -> str:
     brackets after its long form (the definition itself)."""
     if not acronyms:
         return text
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, acronyms)) + r")\b")
 
     def written_out(m: re.Match[str]) -> str:
         long_form = acronyms[m.group()]
         defined = text[: m.start()].rstrip().endswith(f"{long_form} (")
         return m.group() if defined else long_form
 
-    return pattern.sub(written_out, text)
+    return _pattern(frozenset(acronyms)).sub(written_out, text)
+
+
+@lru_cache(maxsize=8)
+def _pattern(acronyms: frozenset[str]) -> re.Pattern[str]:
+    """One pattern for all of a story's acronyms, built once: ``expand`` runs on every sentence."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(acronyms))) + r")\b")

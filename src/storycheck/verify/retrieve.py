@@ -26,12 +26,14 @@ _DEPTH = 50
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved sentence, with its document, its fused rank score and its cosine."""
+    """A retrieved sentence, with its document, its fused rank score and its cosine, and its
+    text as it is compared (the story's acronyms written out)."""
 
     document: str
     sentence: Sentence
     score: float
     cosine: float
+    compared: str
 
 
 class SentenceIndex:
@@ -49,17 +51,14 @@ class SentenceIndex:
         self._entries = [(d.id, s) for d in docs for s in d.sentences]
         # What the story's acronyms stand for, written out in every text that is compared.
         self.acronyms = find_acronyms(s.text for _, s in self._entries)
+        self._compared = [self.compared(s.text) for _, s in self._entries]
         rows = [v for v in vectors if len(v)]
         dim = rows[0].shape[1] if rows else 384
         self._vectors = np.concatenate(rows) if rows else np.zeros((0, dim), dtype=np.float32)
         self._tokenizer = Tokenizer(stopwords="en")
         self._bm25 = bm25s.BM25()
         if self._entries:
-            ids = self._tokenizer.tokenize(
-                [self.compared(s.text) for _, s in self._entries],
-                return_as="ids",
-                show_progress=False,
-            )
+            ids = self._tokenizer.tokenize(self._compared, return_as="ids", show_progress=False)
             self._bm25.index(ids, show_progress=False)
 
     def __len__(self) -> int:
@@ -94,7 +93,7 @@ class SentenceIndex:
             best = sorted(fused, key=lambda n: -fused[n])[:k]
             found.append(
                 [
-                    Hit(self._entries[n][0], self._entries[n][1], fused[n], float(claim_cosines[n]))
+                    Hit(*self._entries[n], fused[n], float(claim_cosines[n]), self._compared[n])
                     for n in best
                 ]
             )

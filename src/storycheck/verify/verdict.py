@@ -61,7 +61,7 @@ def verify(claims: Sequence[str], index: SentenceIndex, origins: dict[str, str])
     """A verdict for each claim; ``origins`` maps each document to the one it derives from."""
     hits = index.search(claims, k=RETRIEVED)
     pairs = [
-        (index.compared(c), index.compared(hit.sentence.text))
+        (index.compared(c), hit.compared)
         for c, found in zip(claims, hits, strict=True)
         for hit in found
     ]
