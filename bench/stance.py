@@ -183,12 +183,17 @@ def read_probs(model, pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
 
 def checked(pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
     """What verify and the claim groups use: the model's scores, then the consistency layer. A
-    pair the exact checks decided counts as certain of its label; the others keep the scores."""
+    pair the exact checks decided counts as certain of its label. A pair the rules made neutral
+    without an exact check (a model side resting on nothing the two share) counts as neutral
+    in the 3-way figures and keeps the model's order of supports and refutes in the 2-way ones,
+    where neutral is no answer. The others keep the scores."""
     out = probs.copy()
     for row, p in zip(out, pairs, strict=True):
         found = decide(p.claim, p.evidence, row)
         if found.reasons:
             row[:] = np.eye(3)[LABELS.index(found.label)]
+        elif found.label == "neutral":
+            row[NEUTRAL] = 2.0  # above any probability: argmax says neutral
     return out
 
 

@@ -60,3 +60,24 @@ def test_a_sentence_with_nothing_of_the_claim_does_not_support_it(
     probabilities = np.array([0.73, 0.02, 0.25])  # the model's support, in LABELS order
     found = stance_decide("Andrew Norfolk is a journalist at The Times.", evidence, probabilities)
     assert found.label == label
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "label"),
+    [
+        # the claim's span of time meets nothing comparable: other figures about other things
+        ("The audit of the dam will last three months.",
+         "By 2018, inspectors had visited over 1,000 dams across the region.", "neutral"),
+        # a claim without a value keeps the model's refutation
+        ("The audit of the dam was cancelled.",
+         "By 2018, inspectors had visited over 1,000 dams across the region.", "refutes"),
+        # a sentence on the claim's topic keeps it too: the exact checks had their say
+        ("The audit of the dam will last three months.",
+         "The audit of the dam will last until the spring, officials said.", "refutes"),
+    ],
+)  # fmt: skip
+def test_a_model_refutation_of_an_unchecked_value_is_neutral(
+    claim: str, evidence: str, label: str
+) -> None:
+    probabilities = np.array([0.05, 0.89, 0.06])  # the model's refutation, in LABELS order
+    assert stance_decide(claim, evidence, probabilities).label == label

@@ -109,6 +109,11 @@ def topic_overlap(claim: str, evidence: str) -> float:
     return len(ours & _content(evidence)) / len(ours) if ours else 0.0
 
 
+def states_values(text: str) -> bool:
+    """Whether a text states a number, an amount, a span of time or a date."""
+    return bool(_quantities(text) or _dates(text))
+
+
 def shared_words(a: str, b: str) -> float:
     """Share of the shorter text's content words that the other also has: symmetric, so a long
     sentence and a short restatement of its core still meet."""

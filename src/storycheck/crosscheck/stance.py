@@ -100,6 +100,8 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
         return Stance("refutes", scores, found.reasons)
     if label == "supports" and not _bears_on(claim, evidence):
         return Stance("neutral", scores)
+    if label == "refutes" and _values_unchecked(claim, evidence):
+        return Stance("neutral", scores)
     if found.finding == "agree":
         if consistency.topic_overlap(claim, evidence) >= RESTATED:
             return Stance("supports", scores, found.reasons)
@@ -117,3 +119,15 @@ def _bears_on(claim: str, evidence: str) -> bool:
     journalist at The Times" was supported (0.73) by "The study made headlines in the UK and
     led to large debates in Parliament"."""
     return consistency.topic_overlap(claim, evidence) > 0 or bool(_REFERS.search(evidence))
+
+
+def _values_unchecked(claim: str, evidence: str) -> bool:
+    """Whether the claim states a value (a number, date or span of time) that the exact checks
+    could not compare, because the sentence shares under half the claim's words
+    (``consistency.SAME_TOPIC``). The model learnt that a changed figure refutes, and it refutes
+    such claims from sentences with other figures about other things: in a story, "The audit
+    will last three months" was refuted (0.89) by "By 2018, investigations revealed that
+    grooming gangs had abused over 1,000 girls". A refutation there rests on nothing checked."""
+    return consistency.states_values(claim) and (
+        consistency.topic_overlap(claim, evidence) < consistency.SAME_TOPIC
+    )
