@@ -43,28 +43,38 @@ _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 
 
 def _change_number(text: str) -> str:
-    """``text`` with the whole number of its first written quantity tripled plus seven ("800,000"
-    becomes "2,400,007"): a count, sum or share, never a year, a time or part of a name ("EOS
-    300D")."""
+    """``text`` with each whole number of its first written quantity tripled plus seven
+    ("800,000" becomes "2,400,007", the range "6-7%" becomes "25-28%"; decimals are kept): a
+    count, sum or share, never a year, a time or part of a name ("EOS 300D")."""
     quantity = next(q for q in find_quantities(text) if _DIGITS.search(q.text))
-    digits = _DIGITS.search(text, quantity.char_start, quantity.char_end)
-    assert digits is not None
-    value = int(digits.group().replace(",", "")) * 3 + 7
-    written = f"{value:,}" if "," in digits.group() else str(value)
-    return text[: digits.start()] + written + text[digits.end() :]
+    start, end = quantity.char_start, quantity.char_end
+    return text[:start] + _WHOLE.sub(_tripled, text[start:end]) + text[end:]
+
+
+_WHOLE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)")
+
+
+def _tripled(match: re.Match[str]) -> str:
+    value = int(match.group().replace(",", "")) * 3 + 7
+    return f"{value:,}" if "," in match.group() else str(value)
 
 
 def _claims(
     docs: list[Document], spare: list[Document], n: int, rng: random.Random
 ) -> list[tuple[str, str]]:
     """(claim, the verdict it was made for): a sentence of the story (supported), one with its
-    first quantity changed (refuted), one from an article left out (not enough evidence; another
-    article of the corpus may still report the same thing)."""
+    first quantity changed (refuted), one from an article left out that the story does not hold
+    word for word (not enough evidence; another article may still report the same thing)."""
     pool = [s.text for d in docs for s in d.sentences if 60 < len(s.text) < 250]
     taken = rng.sample(pool, n // 3)
     counted = [t for t in pool if any(_DIGITS.search(q.text) for q in find_quantities(t))]
     changed = [_change_number(t) for t in rng.sample(counted, n // 3)]
-    unseen = [s.text for d in spare for s in d.sentences if 60 < len(s.text) < 250]
+    # bbc-news holds some articles twice: a sentence the story has word for word is no claim
+    # it lacks evidence for.
+    held = {s.text for d in docs for s in d.sentences}
+    unseen = [
+        s.text for d in spare for s in d.sentences if 60 < len(s.text) < 250 and s.text not in held
+    ]
     return (
         [(t, "supported") for t in taken]
         + [(t, "refuted") for t in changed]

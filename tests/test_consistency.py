@@ -204,3 +204,12 @@ def test_an_evidence_figure_that_agrees_with_one_claim_figure_contradicts_no_oth
         "Keogh, the 100m silver medallist, and the 200m champion Okafor were suspended.",
         "Keogh, the 400m silver medallist, and the 200m champion Okafor were suspended.",
     ) == Check("conflict", ("numbers differ",))
+
+
+def test_a_claim_figure_accounts_for_one_evidence_figure_only() -> None:
+    # "below 10%" agrees with the evidence's "6-7%" as well as with its own restatement; the
+    # growth figure must still be compared with "6-7%"
+    claim = "Growth has averaged 25-28% in three years, while inflation fell below 10% this year."
+    evidence = "Growth has averaged 6-7% in three years, while inflation fell below 10% this year."
+    assert check(claim, evidence) == Check("conflict", ("numbers differ",))
+    assert check(evidence, evidence).finding == "agree"

@@ -332,6 +332,13 @@ def test_compare_quantities(a: str, b: str, verdict: str) -> None:
         ("more than 800 cases", "at least 800 cases", "compatible"),
         ("1,000 cases", "more than 800 cases", "compatible"),
         ("up to 500 jobs", "up to 300 jobs", "agree"),
+        # two bounds the same way describe a figure not far past them: far apart, they conflict
+        ("more than $187bn", "more than $60bn", "conflict"),
+        ("more than $60bn", "more than $187bn", "conflict"),
+        ("fewer than 100 cases", "under 500 cases", "conflict"),
+        ("more than 1,100 cases", "more than 800 cases", "compatible"),
+        # a vague plural is a bound only
+        ("tens of thousands of people", "thousands of people", "compatible"),
         # a figure backs a claim that allows it
         ("more than 800 cases", "1,000 cases", "agree"),
         ("about 1,200 people", "roughly 1,180 people", "agree"),

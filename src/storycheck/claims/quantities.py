@@ -603,6 +603,9 @@ def _scale(unit: str | None) -> float:
 
 # Qualifiers of a figure near its bound, on one side of it ("just over $1bn").
 _NEAR = ("just_over", "just_under")
+# How far apart two bounds the same way may lie and still describe one figure: "more than 800"
+# is written of 800 to 1,600 at most, so "more than 1,700" says another thing.
+BOUND_SPREAD = 2.0
 
 
 def _interval(q: Quantity, other_unit: str | None) -> _Interval:
@@ -662,14 +665,21 @@ def bears_on(
     """What a source's quantity says of a claim's: "conflict" and "unrelated" as in
     :func:`compare_quantities`; "agree" only when the evidence states a figure the claim allows,
     "compatible" when both can be true but the evidence does not state the claim's figure. Both
-    can be true of "more than 80%" and "more than 247%", but the first does not back the second.
+    can be true of "more than 80%" and "more than 95%", but the first does not back the second.
     A bound in the evidence backs only a claim bounded the same way and no further ("more than
-    247%" backs "more than 80%"); the figure of "about 1,180", "1.4 million" or "5 to 10" must
-    itself lie within what the claim allows."""
+    95%" backs "more than 80%"); the figure of "about 1,180", "1.4 million" or "5 to 10" must
+    itself lie within what the claim allows.
+
+    Two bounds the same way ("more than", "over", "under") are read as a reporter writes them,
+    for a figure not far past the bound: "more than $187bn" conflicts with "more than $60bn",
+    the larger bound being more than ``BOUND_SPREAD`` times the smaller. A vague plural's bound
+    ("thousands") says nothing of how far past it the figure lies, and is read literally."""
     found = compare_quantities(claim, evidence)
     if found != "agree":
         return found
     allowed, given = _interval(claim, evidence.unit), _interval(evidence, claim.unit)
+    if claim.qualifier == evidence.qualifier and _far_apart(claim.qualifier, allowed, given):
+        return "conflict"
     if math.isinf(given.low) or math.isinf(given.high) or evidence.qualifier in _NEAR:
         inside = given.within(allowed)
     else:
@@ -677,3 +687,13 @@ def bears_on(
         stated = [evidence.value, evidence.value if evidence.high is None else evidence.high]
         inside = all(allowed.contains(v * factor) for v in stated)
     return "agree" if inside else "compatible"
+
+
+def _far_apart(qualifier: str | None, a: _Interval, b: _Interval) -> bool:
+    """Whether two bounds the same way (both "more_than" or both "less_than") lie more than
+    ``BOUND_SPREAD`` times apart."""
+    if qualifier == "more_than" and a.low > 0 and b.low > 0:
+        return max(a.low, b.low) > BOUND_SPREAD * min(a.low, b.low)
+    if qualifier == "less_than" and a.high > 0 and b.high > 0:
+        return max(a.high, b.high) > BOUND_SPREAD * min(a.high, b.high)
+    return False

@@ -203,11 +203,19 @@ def _compare(
     with: that one is accounted for ("Thanou, the 100m silver medallist, and the 200m champion
     Kenteris" against "Kenteris, who won 200m gold"). One that is only compatible with an
     evidence value (both can be true, the evidence does not state it) is not contradicted,
-    since that value may be the one about the same thing, and keeps the whole from agreeing."""
+    since that value may be the one about the same thing, and keeps the whole from agreeing.
+
+    A claim value accounts for one evidence value, the agreeing one nearest its own place in
+    the sentence: "inflation fell below 10%" agrees with "6-7%" too, but restates "below 10%",
+    and must leave "growth of 6-7%" to contradict "growth of 25-28%"."""
     if not ours or not theirs:
         return "none"
     results = [[compare(a, b) if related(a, b) else None for b in theirs] for a in ours]
-    taken = {j for row in results for j, found in enumerate(row) if found == "agree"}
+    taken: set[int] = set()
+    for i, row in enumerate(results):
+        free = [j for j, found in enumerate(row) if found == "agree" and j not in taken]
+        if free:
+            taken.add(min(free, key=lambda j: abs(j - i)))
     found: Finding = "none"
     unbacked = False
     for row in results:
