@@ -14,9 +14,9 @@ from storycheck.verify.verdict import decide
 CLAIM = "Nine men were convicted in the 2012 Rochdale case."
 
 
-def _judged(document: str, label: str, score: float, reasons: tuple[str, ...] = ()):
+def _judged(document: str, label: str, score: float, reasons: tuple[str, ...] = (), text: str = ""):
     scores = {"supports": 0.0, "refutes": 0.0, "neutral": 0.0} | {label: score}
-    sentence = Sentence(index=0, start=0, end=10, text=f"A sentence of {document}.")
+    sentence = Sentence(index=0, start=0, end=10, text=text or f"A sentence of {document}.")
     return Hit(document, sentence, 1.0, 0.5, sentence.text), Stance(label, scores, reasons)
 
 
@@ -32,11 +32,16 @@ def _judged(document: str, label: str, score: float, reasons: tuple[str, ...] = 
           _judged("b", "refutes", 0.9, ("numbers differ",))], "conflicting", 2),
         # and two model judgements against each other stay a conflict
         ([_judged("a", "supports", 0.9), _judged("b", "refutes", 0.88)], "conflicting", 2),
+        # a model support from a sentence with under half of the claim's words does not
+        # dispute an exact refutation; one that restates the claim does
         ([_judged("a", "refutes", 0.9, ("numbers differ",)), _judged("b", "supports", 0.8)],
+         "refuted", 1),
+        ([_judged("a", "refutes", 0.9, ("numbers differ",)),
+          _judged("b", "supports", 0.8, text="Nine men were convicted in Rochdale in 2012.")],
          "conflicting", 2),
     ],
 )  # fmt: skip
-def test_model_refutes_do_not_dispute_a_checked_restatement(
+def test_model_sides_do_not_dispute_an_exact_check(
     judged: list, verdict: str, sources: int
 ) -> None:
     found = decide(CLAIM, judged, {})

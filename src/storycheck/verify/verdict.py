@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from storycheck.crosscheck import consistency
 from storycheck.crosscheck.stance import Stance, stances
 from storycheck.verify.retrieve import Hit, SentenceIndex
 
@@ -87,6 +88,20 @@ def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]
         # card): its "refutes" do not dispute a claim that a source restates with every value
         # checked. A refutation the exact checks found still does.
         taking_sides = [e for e in taking_sides if e.stance == "supports"]
+    elif _checked(taking_sides, "refutes") and not _checked(taking_sides, "supports"):
+        # Nor does the model's "supports" from a sentence with under half of the claim's words
+        # dispute a refutation the exact checks found: "The French were the second most likely
+        # to buy (151%)" against its source's "(48%)" was "conflicting" on a 0.84 support from
+        # "France Telecom ... saw its full-year sales rise 2.2%".
+        off_topic = {
+            (hit.document, hit.sentence.index)
+            for hit, _ in judged
+            if consistency.topic_overlap(claim, hit.compared) < consistency.SAME_TOPIC
+        }
+        taking_sides = [
+            e for e in taking_sides
+            if e.stance == "refutes" or e.reasons or (e.document, e.sentence) not in off_topic
+        ]  # fmt: skip
     best: dict[str, Evidence] = {}
     for item in taking_sides:  # each origin speaks once, through its surest sentence
         if item.origin not in best or item.score > best[item.origin].score:
