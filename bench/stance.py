@@ -49,6 +49,7 @@ from storycheck.crosscheck import negation
 from storycheck.crosscheck.stance import decide, model_probabilities
 from storycheck.models.embed import load_embedder
 from storycheck.models.stance import DEFAULT_DIR, LABELS, load_stance_model
+from storycheck.records import Sentence
 from storycheck.train_stance import (
     NEUTRAL,
     REFUTES,
@@ -61,6 +62,8 @@ from storycheck.train_stance import (
     is_heldout,
     scores,
 )
+from storycheck.verify.retrieve import Hit
+from storycheck.verify.verdict import decide as verify_decide
 
 VERDICTS = ("SUPPORTS", "REFUTES", "NOT_ENOUGH_INFO", "DISPUTED")
 # Claims that deny something. A model that reads a denial in the claim as "refutes" fails on
@@ -144,11 +147,13 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
     probs = read_probs(model, as_pairs, raw)
     sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
     checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
-    # What verify answers: a sentence takes a side only when the exact checks decided it or the
-    # model is sure enough (``Stance.takes_side``); the rest count as neutral.
-    verify_stances = np.array(
-        [LABELS.index(s.label) if s.takes_side else NEUTRAL for s in sides]
-    ).reshape(len(claims), 5)
+    # What verify answers: its own verdict rule (``verify.verdict.decide``) over the five
+    # sentences, each its own source; a sentence takes a side only when the exact checks decided
+    # it or the model is sure enough (``Stance.takes_side``).
+    verify_verdicts = [
+        _VERDICTS[verify_decide(c.claim, judged, {}).verdict]
+        for c, judged in zip(claims, _as_judged(pairs, sides), strict=True)
+    ]
     cosine_stances = bins.probs(as_pairs).argmax(1).reshape(len(claims), 5)
     return {
         "gold sentence labels (ceiling)": verdict_scores(
@@ -159,10 +164,23 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
             gold, [verdict(list(row)) for row in checked_stances]
         ),
         "storycheck verify (model + layer, sides taken when sure)": verdict_scores(
-            gold, [verdict(list(row)) for row in verify_stances]
+            gold, verify_verdicts
         ),
         "cosine baseline": verdict_scores(gold, [verdict(list(row)) for row in cosine_stances]),
     }
+
+
+_VERDICTS = {"supported": "SUPPORTS", "refuted": "REFUTES", "conflicting": "DISPUTED",
+             "not_enough_evidence": "NOT_ENOUGH_INFO"}  # fmt: skip
+
+
+def _as_judged(pairs: Sequence[tuple[str, str]], sides: Sequence) -> list[list]:
+    """Each claim's five (evidence, stance) pairs as verify's retrieved sentences."""
+    judged = [
+        (Hit(f"e{n}", Sentence(index=0, start=0, end=len(e), text=e), 1.0, 1.0, e), side)
+        for n, ((_, e), side) in enumerate(zip(pairs, sides, strict=True))
+    ]
+    return [judged[i : i + 5] for i in range(0, len(judged), 5)]
 
 
 def model_probs(model, pairs: Sequence[Pair]) -> np.ndarray:

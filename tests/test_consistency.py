@@ -100,6 +100,10 @@ def test_a_swapped_name_stands_in_the_same_place() -> None:
         # the clause that restates the claim is the one compared
         ("The council approved the flood plan.",
          "Aldridge attended, but the council did not approve the flood plan.", "conflict"),
+        # of two clauses sharing the same words, the one with nothing else is the restatement:
+        # a quote with a "not" in one clause does not contradict itself
+        ("\"It's not about the weather, it's about us,\" said Aldridge.",
+         "\"It's not about the weather, it's about us,\" said Aldridge.", "none"),
     ],
 )  # fmt: skip
 def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, finding: str) -> None:

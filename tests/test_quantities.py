@@ -336,6 +336,7 @@ def test_compare_quantities(a: str, b: str, verdict: str) -> None:
         ("more than $187bn", "more than $60bn", "conflict"),
         ("more than $60bn", "more than $187bn", "conflict"),
         ("fewer than 100 cases", "under 500 cases", "conflict"),
+        ("a range of up to 37 metres", "up to 10 metres", "conflict"),
         ("more than 1,100 cases", "more than 800 cases", "compatible"),
         # a vague plural is a bound only
         ("tens of thousands of people", "thousands of people", "compatible"),

@@ -39,6 +39,9 @@ def _judged(document: str, label: str, score: float, reasons: tuple[str, ...] = 
         ([_judged("a", "refutes", 0.9, ("numbers differ",)),
           _judged("b", "supports", 0.8, text="Nine men were convicted in Rochdale in 2012.")],
          "conflicting", 2),
+        # nor a model refutation from such a sentence a restatement the model supports
+        ([_judged("a", "supports", 0.9, text=CLAIM), _judged("b", "refutes", 0.85)],
+         "supported", 1),
     ],
 )  # fmt: skip
 def test_model_sides_do_not_dispute_an_exact_check(

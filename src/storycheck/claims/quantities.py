@@ -606,6 +606,9 @@ _NEAR = ("just_over", "just_under")
 # How far apart two bounds the same way may lie and still describe one figure: "more than 800"
 # is written of 800 to 1,600 at most, so "more than 1,700" says another thing.
 BOUND_SPREAD = 2.0
+# The bounds read so: a vague plural's is "at_least" and is left out.
+_ABOVE = ("more_than",)
+_BELOW = ("less_than", "at_most", "up_to")
 
 
 def _interval(q: Quantity, other_unit: str | None) -> _Interval:
@@ -670,15 +673,17 @@ def bears_on(
     95%" backs "more than 80%"); the figure of "about 1,180", "1.4 million" or "5 to 10" must
     itself lie within what the claim allows.
 
-    Two bounds the same way ("more than", "over", "under") are read as a reporter writes them,
-    for a figure not far past the bound: "more than $187bn" conflicts with "more than $60bn",
-    the larger bound being more than ``BOUND_SPREAD`` times the smaller. A vague plural's bound
-    ("thousands") says nothing of how far past it the figure lies, and is read literally."""
+    Two bounds the same way ("more than", "over"; "under", "up to", "at most") are read as a
+    reporter writes them, for a figure not far past the bound, or a most that is reached: "more
+    than $187bn" conflicts with "more than $60bn" and "a range of up to 37 metres" with "up to
+    10 metres", the larger bound being more than ``BOUND_SPREAD`` times the smaller. A vague
+    plural's bound ("thousands") says nothing of how far past it the figure lies, and is read
+    literally, as is "at least"."""
     found = compare_quantities(claim, evidence)
     if found != "agree":
         return found
     allowed, given = _interval(claim, evidence.unit), _interval(evidence, claim.unit)
-    if claim.qualifier == evidence.qualifier and _far_apart(claim.qualifier, allowed, given):
+    if _far_apart(claim.qualifier, evidence.qualifier, allowed, given):
         return "conflict"
     if math.isinf(given.low) or math.isinf(given.high) or evidence.qualifier in _NEAR:
         inside = given.within(allowed)
@@ -689,11 +694,10 @@ def bears_on(
     return "agree" if inside else "compatible"
 
 
-def _far_apart(qualifier: str | None, a: _Interval, b: _Interval) -> bool:
-    """Whether two bounds the same way (both "more_than" or both "less_than") lie more than
-    ``BOUND_SPREAD`` times apart."""
-    if qualifier == "more_than" and a.low > 0 and b.low > 0:
+def _far_apart(ours: str | None, theirs: str | None, a: _Interval, b: _Interval) -> bool:
+    """Whether two bounds the same way lie more than ``BOUND_SPREAD`` times apart."""
+    if ours in _ABOVE and theirs in _ABOVE and a.low > 0 and b.low > 0:
         return max(a.low, b.low) > BOUND_SPREAD * min(a.low, b.low)
-    if qualifier == "less_than" and a.high > 0 and b.high > 0:
+    if ours in _BELOW and theirs in _BELOW and a.high > 0 and b.high > 0:
         return max(a.high, b.high) > BOUND_SPREAD * min(a.high, b.high)
     return False

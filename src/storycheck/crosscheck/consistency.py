@@ -248,13 +248,14 @@ def _negation_differs(claim: str, evidence: str) -> bool:
     long sentence ("Aldridge did not attend, and the council approved the plan") says nothing
     about the part the claim restates; every word, because a denial of one thing is no
     contradiction of a statement about another ("X is not an American series" against "X is a
-    French series" supports it)."""
+    French series" supports it). Of the clauses sharing as many words, the one with the fewest
+    others is the restatement: "it's about us" is not "but it's not about the opposition"."""
     theirs = [(c, _content(c)) for c in _clauses(evidence)]
     for part in _clauses(claim):
         ours = _content(part)
         if not ours:
             continue
-        best, words = max(theirs, key=lambda c: len(ours & c[1]))
+        best, words = max(theirs, key=lambda c: (len(ours & c[1]), -len(c[1] - ours)))
         if _covered(ours, words) and _negated(part) != _negated(best):
             return True
     return False

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from storycheck.crosscheck import consistency
-from storycheck.crosscheck.stance import Stance, stances
+from storycheck.crosscheck.consistency import SAME_TOPIC, topic_overlap
+from storycheck.crosscheck.stance import RESTATED, Stance, stances
 from storycheck.verify.retrieve import Hit, SentenceIndex
 
 VerdictLabel = Literal["supported", "refuted", "conflicting", "not_enough_evidence"]
@@ -88,20 +88,10 @@ def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]
         # card): its "refutes" do not dispute a claim that a source restates with every value
         # checked. A refutation the exact checks found still does.
         taking_sides = [e for e in taking_sides if e.stance == "supports"]
-    elif _checked(taking_sides, "refutes") and not _checked(taking_sides, "supports"):
-        # Nor does the model's "supports" from a sentence with under half of the claim's words
-        # dispute a refutation the exact checks found: "The French were the second most likely
-        # to buy (151%)" against its source's "(48%)" was "conflicting" on a 0.84 support from
-        # "France Telecom ... saw its full-year sales rise 2.2%".
-        off_topic = {
-            (hit.document, hit.sentence.index)
-            for hit, _ in judged
-            if consistency.topic_overlap(claim, hit.compared) < consistency.SAME_TOPIC
-        }
-        taking_sides = [
-            e for e in taking_sides
-            if e.stance == "refutes" or e.reasons or (e.document, e.sentence) not in off_topic
-        ]  # fmt: skip
+    overlap = {
+        (hit.document, hit.sentence.index): topic_overlap(claim, hit.compared) for hit, _ in judged
+    }
+    taking_sides = _without_weak_dissent(taking_sides, overlap)
     best: dict[str, Evidence] = {}
     for item in taking_sides:  # each origin speaks once, through its surest sentence
         if item.origin not in best or item.score > best[item.origin].score:
@@ -128,3 +118,24 @@ def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]
 def _checked(evidence: list[Evidence], side: str) -> bool:
     """Whether some sentence takes ``side`` because the exact checks decided it."""
     return any(e.stance == side and e.reasons for e in evidence)
+
+
+def _without_weak_dissent(
+    evidence: list[Evidence], overlap: dict[tuple[str, int], float]
+) -> list[Evidence]:
+    """Drop the model's sides taken from sentences with under half of the claim's words
+    (``SAME_TOPIC``) against a side that a firm sentence takes (the exact checks decided it, or
+    it restates the claim: ``RESTATED`` of its words), when no firm sentence takes theirs.
+    "Yukos' lawyers had also been expected to try to have Baikal's assets frozen", found word
+    for word in the story, was "conflicting" on a 0.83 "refutes" from "Baikal paid 260.75bn
+    roubles ... for Yugansk"; "The French were the second most likely to buy something
+    (151%)", refuted by its source's "(48%)", was "conflicting" on a 0.84 "supports" from
+    "France Telecom ... saw its full-year sales rise 2.2%"."""
+
+    def where(e: Evidence) -> float:
+        return overlap.get((e.document, e.sentence), 0.0)
+
+    firm = {e.stance for e in evidence if e.reasons or where(e) >= RESTATED}
+    if len(firm) != 1:
+        return evidence
+    return [e for e in evidence if e.stance in firm or e.reasons or where(e) >= SAME_TOPIC]
