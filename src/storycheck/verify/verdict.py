@@ -132,10 +132,10 @@ def _without_weak_dissent(
     (151%)", refuted by its source's "(48%)", was "conflicting" on a 0.84 "supports" from
     "France Telecom ... saw its full-year sales rise 2.2%"."""
 
-    def where(e: Evidence) -> float:
+    def shared(e: Evidence) -> float:
         return overlap.get((e.document, e.sentence), 0.0)
 
-    firm = {e.stance for e in evidence if e.reasons or where(e) >= RESTATED}
+    firm = {e.stance for e in evidence if e.reasons or shared(e) >= RESTATED}
     if len(firm) != 1:
         return evidence
-    return [e for e in evidence if e.stance in firm or e.reasons or where(e) >= SAME_TOPIC]
+    return [e for e in evidence if e.stance in firm or shared(e) >= SAME_TOPIC]
