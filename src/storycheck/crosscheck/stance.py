@@ -98,12 +98,13 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
     found = consistency.check(claim, evidence)
     if found.finding == "conflict":
         return Stance("refutes", scores, found.reasons)
-    if label == "supports" and not _bears_on(claim, evidence):
+    overlap = consistency.topic_overlap(claim, evidence)
+    if label == "supports" and not _bears_on(overlap, evidence):
         return Stance("neutral", scores)
-    if label == "refutes" and _values_unchecked(claim, evidence):
+    if label == "refutes" and _values_unchecked(claim, overlap):
         return Stance("neutral", scores)
     if found.finding == "agree":
-        if consistency.topic_overlap(claim, evidence) >= RESTATED:
+        if overlap >= RESTATED:
             return Stance("supports", scores, found.reasons)
         if label == "refutes":
             # Every value agrees: a "refutes" would rest on rewording alone.
@@ -112,22 +113,21 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
     return Stance(label, scores)
 
 
-def _bears_on(claim: str, evidence: str) -> bool:
-    """Whether a sentence can support the claim at all: it shares a content word with it, or
+def _bears_on(overlap: float, evidence: str) -> bool:
+    """Whether a sentence can support the claim at all: it shares a content word with it
+    (``overlap``, the share of the claim's content words it has, is above 0), or
     has a pronoun that may stand for the claim's subject ("She is known for her film roles").
     The model supports some sentences that share neither: in a story, "Andrew Norfolk is a
     journalist at The Times" was supported (0.73) by "The study made headlines in the UK and
     led to large debates in Parliament"."""
-    return consistency.topic_overlap(claim, evidence) > 0 or bool(_REFERS.search(evidence))
+    return overlap > 0 or bool(_REFERS.search(evidence))
 
 
-def _values_unchecked(claim: str, evidence: str) -> bool:
+def _values_unchecked(claim: str, overlap: float) -> bool:
     """Whether the claim states a value (a number, date or span of time) that the exact checks
-    could not compare, because the sentence shares under half the claim's words
-    (``consistency.SAME_TOPIC``). The model learnt that a changed figure refutes, and it refutes
-    such claims from sentences with other figures about other things: in a story, "The audit
-    will last three months" was refuted (0.89) by "By 2018, investigations revealed that
+    could not compare, because the sentence shares under half the claim's words (``overlap``
+    below ``consistency.SAME_TOPIC``). The model learnt that a changed figure refutes, and it
+    refutes such claims from sentences with other figures about other things: in a story, "The
+    audit will last three months" was refuted (0.89) by "By 2018, investigations revealed that
     grooming gangs had abused over 1,000 girls". A refutation there rests on nothing checked."""
-    return consistency.states_values(claim) and (
-        consistency.topic_overlap(claim, evidence) < consistency.SAME_TOPIC
-    )
+    return overlap < consistency.SAME_TOPIC and consistency.states_values(claim)

@@ -61,20 +61,23 @@ class Verdict:
 def verify(claims: Sequence[str], index: SentenceIndex, origins: dict[str, str]) -> list[Verdict]:
     """A verdict for each claim; ``origins`` maps each document to the one it derives from."""
     hits = index.search(claims, k=RETRIEVED)
-    pairs = [
-        (index.compared(c), hit.compared)
-        for c, found in zip(claims, hits, strict=True)
-        for hit in found
-    ]
+    compared = [index.compared(c) for c in claims]
+    pairs = [(c, hit.compared) for c, found in zip(compared, hits, strict=True) for hit in found]
     judged = iter(stances(pairs))
     return [
-        decide(claim, [(hit, next(judged)) for hit in found], origins)
-        for claim, found in zip(claims, hits, strict=True)
+        decide(claim, [(hit, next(judged)) for hit in found], origins, compared=text)
+        for claim, text, found in zip(claims, compared, hits, strict=True)
     ]
 
 
-def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]) -> Verdict:
-    """The verdict from each retrieved sentence's stance (see the module docstring)."""
+def decide(
+    claim: str,
+    judged: list[tuple[Hit, Stance]],
+    origins: dict[str, str],
+    compared: str | None = None,
+) -> Verdict:
+    """The verdict from each retrieved sentence's stance (see the module docstring).
+    ``compared``: the claim as its stances read it (the story's acronyms written out)."""
     evidence = [
         Evidence(hit.document, hit.sentence.index, hit.sentence.start, hit.sentence.end,
                  hit.sentence.text,
@@ -89,7 +92,8 @@ def decide(claim: str, judged: list[tuple[Hit, Stance]], origins: dict[str, str]
         # checked. A refutation the exact checks found still does.
         taking_sides = [e for e in taking_sides if e.stance == "supports"]
     overlap = {
-        (hit.document, hit.sentence.index): topic_overlap(claim, hit.compared) for hit, _ in judged
+        (hit.document, hit.sentence.index): topic_overlap(compared or claim, hit.compared)
+        for hit, _ in judged
     }
     taking_sides = _without_weak_dissent(taking_sides, overlap)
     best: dict[str, Evidence] = {}
