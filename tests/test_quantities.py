@@ -139,6 +139,7 @@ CASES = [
     # a span of time made one word before a noun, but not an age
     ("They ordered a [three-month] audit.", 3, "month", None, None),
     ("He was given a [10-year] sentence.", 10, "year", None, None),
+    ("It ended a [three-decade] career.", 3, "decade", None, None),
     ("She signed a [twenty-five-year] lease.", 25, "year", None, None),
     # "m" is "million" with money or a counted noun, metres when nothing is counted
     ("It cost [£5m].", 5_000_000, "GBP", None, None),
@@ -301,6 +302,9 @@ def test_parse_number(words: str, value: float | None) -> None:
         ("for 30 days", "for one month", "agree"),
         ("for 52 weeks", "for one year", "agree"),
         ("for 18 months", "for two years", "conflict"),
+        ("for three decades", "for 30 years", "agree"),
+        ("for three decades", "for 20 years", "conflict"),
+        ("for two centuries", "for 200 years", "agree"),
         ("for 18 months", "for 19 months", "conflict"),
         ("a 10-year sentence", "jailed for eight years", "conflict"),
         ("a two-year contract", "signed for 24 months", "agree"),

@@ -151,10 +151,10 @@ _QUALIFIER_AFTER = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"\b(?P<word>between|from)\s+$", re.IGNORECASE)
-# "three-month", "10-year", "twenty-five-year": a span of time made one word, but not an age.
+# "three-month", "10-year", "three-decade": a span of time made one word, but not an age.
 _SPAN_OF_TIME = re.compile(
     rf"(?<![\w.,/:-])(?P<number>\d+(?:\.\d+)?|(?:{_ANY})(?:-(?:{_ANY}))*)"
-    r"-(?P<unit>year|month|week|day|hour|minute)\b(?!-)",
+    r"-(?P<unit>century|decade|year|month|week|day|hour|minute)\b(?!-)",
     re.IGNORECASE,
 )
 _JOIN = re.compile(
@@ -588,8 +588,8 @@ def _rounding(q: Quantity) -> float:
 
 
 # Spans of time, in days: "more than forty years" and "40 days" are compared as durations.
-_DAYS = {"year": 365.25, "month": 365.25 / 12, "week": 7.0, "day": 1.0, "hour": 1 / 24,
-         "minute": 1 / 1440}  # fmt: skip
+_DAYS = {"century": 36525.0, "decade": 3652.5, "year": 365.25, "month": 365.25 / 12,
+         "week": 7.0, "day": 1.0, "hour": 1 / 24, "minute": 1 / 1440}  # fmt: skip
 # How loosely a month or a year is meant when set against another unit: "a month" is 28 to 31
 # days and may mean 30, "a year" may mean 52 weeks.
 _CALENDAR = {"month": 0.05, "year": 0.005}
