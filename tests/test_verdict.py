@@ -89,3 +89,29 @@ def test_a_model_refutation_of_an_unchecked_value_is_neutral(
 ) -> None:
     probabilities = np.array([0.05, 0.89, 0.06])  # the model's refutation, in LABELS order
     assert stance_decide(claim, evidence, probabilities).label == label
+
+
+@pytest.mark.parametrize(
+    ("evidence", "probabilities", "label"),
+    [
+        # every word of the claim, inside a longer sentence: a restatement
+        ("Residents, who were evacuated on Sunday, blamed the water company for ignoring the "
+         "cracks.", (0.46, 0.02, 0.52), "supports"),
+        # one of the claim's words missing ("blamed"): the model's neutral stands
+        ("Residents, who were evacuated on Sunday, met the water company about the cracks.",
+         (0.46, 0.02, 0.52), "neutral"),
+        # the model leaning to refutes: neutral stands
+        ("Residents, who were evacuated on Sunday, blamed the water company for ignoring the "
+         "cracks.", (0.20, 0.28, 0.52), "neutral"),
+        # a denial is an exact difference, not a restatement
+        ("Residents never blamed the water company for ignoring the cracks.",
+         (0.46, 0.02, 0.52), "refutes"),
+    ],
+)  # fmt: skip
+def test_a_sentence_holding_every_word_of_the_claim_restates_it(
+    evidence: str, probabilities: tuple[float, float, float], label: str
+) -> None:
+    claim = "Residents blamed the water company for ignoring the cracks."
+    found = stance_decide(claim, evidence, np.array(probabilities))
+    assert found.label == label
+    assert (found.reasons == ("restates the claim",)) == (label == "supports")
