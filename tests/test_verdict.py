@@ -115,3 +115,15 @@ def test_a_sentence_holding_every_word_of_the_claim_restates_it(
     found = stance_decide(claim, evidence, np.array(probabilities))
     assert found.label == label
     assert (found.reasons == ("restates the claim",)) == (label == "supports")
+
+
+def test_a_model_support_resting_on_agreeing_values_takes_a_side() -> None:
+    # Half of the claim's content words (under RESTATED), its span of time agreeing: the
+    # model's support (0.53, under SURE_SUPPORTS) counts, with the check's reason.
+    claim = "Engineers expect the dam audit to take 3 months."
+    evidence = "Ministers ordered an audit of every dam in the valley lasting 3 months."
+    found = stance_decide(claim, evidence, np.array([0.53, 0.12, 0.35]))
+    assert (found.label, found.reasons, found.takes_side) == ("supports", ("numbers agree",), True)
+    # The same sentence with another span of time refutes the claim whatever the model said.
+    other = evidence.replace("3 months", "6 months")
+    assert stance_decide(claim, other, np.array([0.53, 0.12, 0.35])).label == "refutes"

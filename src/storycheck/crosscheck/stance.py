@@ -104,7 +104,11 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
     if label == "refutes" and _values_unchecked(claim, overlap):
         return Stance("neutral", scores)
     if found.finding == "agree":
-        if overlap >= RESTATED:
+        if overlap >= RESTATED or label == "supports":
+            # A near-restatement, or a model support resting on values the checks found equal:
+            # either takes a side however sure the model was ("will take three months" against
+            # "a rapid three-month audit", 0.53 supports, was not enough evidence on the seed
+            # story).
             return Stance("supports", scores, found.reasons)
         if label == "refutes":
             # Every value agrees: a "refutes" would rest on rewording alone.
