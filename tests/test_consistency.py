@@ -104,6 +104,13 @@ def test_a_swapped_name_stands_in_the_same_place() -> None:
         # a quote with a "not" in one clause does not contradict itself
         ("\"It's not about the weather, it's about us,\" said Aldridge.",
          "\"It's not about the weather, it's about us,\" said Aldridge.", "none"),
+        # "not until" says when a thing happened, not that it did not
+        ("The first charges over the dam were brought in 2019.",
+         "It wasn't until 2019 that the first charges over the dam were brought.", "agree"),
+        ("The first charges over the dam were brought in 2015.",
+         "It wasn't until 2019 that the first charges over the dam were brought.", "conflict"),
+        ("No charges over the dam were brought.",
+         "It wasn't until 2019 that the first charges over the dam were brought.", "conflict"),
     ],
 )  # fmt: skip
 def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, finding: str) -> None:

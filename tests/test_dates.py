@@ -103,6 +103,9 @@ ABSOLUTE = [
     ("It was banned [before 2010].", None, "2009-12-31", "year"),
     ("It was legal [until 2015].", None, "2015-12-31", "year"),
     ("It was legal [till March 2015].", None, "2015-03-31", "month"),
+    # "not until" puts a thing off to the date: it happened then
+    ("It wasn't until [2010] that charges were brought.", "2010-01-01", "2010-12-31", "year"),
+    ("It was not until [May 2010] that charges were brought.", "2010-05-01", "2010-05-31", "month"),
 ]
 
 

@@ -26,7 +26,8 @@ decided by its shape and general parsers decide it wrongly for news: dateparser 
 * Weeks ("last week", "two weeks ago") run Monday to Sunday and have precision "day", the
   finest precision there is; quarters and halves of a year have precision "month".
 * "since X" and "after X" are open at the end, closed at the anchor when there is one (so they
-  count as relative); "before X" and "until X" are open at the start.
+  count as relative); "before X" and "until X" are open at the start, but "not until X" ("It
+  wasn't until 2010 that ...") is X itself.
 * Spans leave out plain prepositions ("in", "on", "during") and keep the words that change the
   period ("since", "before", "between ... and", "from ... to", "last", "early").
 """
@@ -672,7 +673,12 @@ _KINDS = (
 )
 
 _JOIN = re.compile(r"\s*(?P<join>-|–|—|to|until|till|through|and)\s*", re.IGNORECASE)
-_OPERATOR = re.compile(r"\b(?P<op>since|before|after|until|till|between|from)\s+$", re.IGNORECASE)
+# "not until 2010" is 2010 itself ("It wasn't until 2010 that the first convictions were
+# recorded"), not a time before it: there "until" is no operator.
+_OPERATOR = re.compile(
+    r"\b(?P<op>since|before|after|(?<!not )(?<!n't )(?<!n’t )(?:until|till)|between|from)\s+$",
+    re.IGNORECASE,
+)
 # "May" is also a surname and a verb: it needs "in" or "during", or a word of its own
 # ("last May", "early May"), or the other end of a range.
 _STRONG_CONTEXT = frozenset("in during since until till by before after".split())

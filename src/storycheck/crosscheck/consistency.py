@@ -33,9 +33,11 @@ V = TypeVar("V")
 # Share of the claim's content words the evidence must have before its numbers, dates, names
 # and negation are compared: below it the two may simply be about different things.
 SAME_TOPIC = 0.5
+# A negation right before "until" puts off what it negates rather than denying it: "It
+# wasn't until 2010 that the first convictions were recorded" says they were, in 2010.
 _NEGATION = re.compile(
-    r"\b(?:not|cannot|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|"
-    r"refused|refuses|failed|fails)\b|n['’]t\b",
+    r"(?:\b(?:not|cannot|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|"
+    r"refused|refuses|failed|fails)\b|n['’]t\b)(?!\s+until\b)",
     re.IGNORECASE,
 )
 # Words either side of a date that say what it is the date of.
