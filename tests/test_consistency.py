@@ -167,6 +167,9 @@ def test_values_are_compared_only_between_statements_of_one_measure(
          "Exports of Halden cheese fell by 4% last year.", "conflict"),
         ("Dr Okafor was acquitted of fraud at Leeds Crown Court.",
          "Dr Okafor was convicted of fraud at Leeds Crown Court.", "conflict"),
+        # a pair WordNet does not list, added by hand
+        ("Hartwell council approved the flood plan for the Corran dam.",
+         "Hartwell council rejected the flood plan for the Corran dam.", "conflict"),
         # one match seen from each side: two subjects
         ("Chelsea lost the final at Wembley.", "Arsenal won the final at Wembley.", "none"),
         # the evidence states both, so it contradicts neither

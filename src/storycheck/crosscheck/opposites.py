@@ -27,7 +27,7 @@ from wordfreq import zipf_frequency
 from storycheck.errors import MissingResourceError
 from storycheck.models import data_dir
 
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 INSTALL_HINT = (
     "run the install step `bash setup.sh` (it runs `python -m storycheck.crosscheck.opposites` "
     "after `python -m storycheck.repair.wordnet`)"
@@ -48,6 +48,10 @@ NOT_OPPOSED = frozenset(
         "feed/starve divide/multiply divide/unite differentiate/integrate close/open"
     ).split()
 )
+# Opposites that news reports set against each other and WordNet does not list as verb
+# antonyms ("the council approved the plan" / "rejected the plan"). Pairs with a common noun
+# form are left out (a "cut", "support", "ban"): verbs are found by their word forms alone.
+EXTRA_OPPOSED = (("approve", "reject"), ("uphold", "overturn"))
 _WORD = re.compile(r"[A-Za-z]+")
 # Regular English verb endings: WordNet's morphology confirms which of the forms made with them
 # really belong to the verb.
@@ -70,7 +74,8 @@ def table_path() -> Path:
 
 
 def build() -> Opposites:
-    """Collect WordNet's one-word verb antonyms and the forms of each verb."""
+    """Collect WordNet's one-word verb antonyms, with ``EXTRA_OPPOSED``, and the forms of each
+    verb."""
     from nltk.corpus import wordnet as wn
 
     opposite: dict[str, set[str]] = {}
@@ -82,6 +87,9 @@ def build() -> Opposites:
                     continue
                 opposite.setdefault(a, set()).add(b)
                 opposite.setdefault(b, set()).add(a)
+    for a, b in EXTRA_OPPOSED:
+        opposite.setdefault(a, set()).add(b)
+        opposite.setdefault(b, set()).add(a)
     irregular: dict[str, set[str]] = {}
     for line in (Path(wn.root.path) / "verb.exc").read_text().splitlines():
         form, *bases = line.split()
