@@ -267,6 +267,14 @@ def test_several_dates_in_a_sentence() -> None:
         ("before 2010", "until 2015", "agree"),
         ("last year", "in 2013", "unrelated"),
         ("on Tuesday", "on Tuesday", "unrelated"),
+        # days written without a year are compared as if in one year
+        ("on January 1", "on 1 January", "agree"),
+        ("on March 15", "on January 1", "conflict"),
+        ("from 12 to 14 May", "on 13 May", "agree"),
+        ("on 29 February", "on 1 March", "conflict"),
+        # ... but not with a dated day, nor when relative to today
+        ("on March 15", "on March 15, 2024", "unrelated"),
+        ("last May", "on 12 May", "unrelated"),
     ],
 )
 def test_compare_dates(a: str, b: str, verdict: str) -> None:

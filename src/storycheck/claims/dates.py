@@ -841,9 +841,33 @@ def compare_dates(a: DateExpr, b: DateExpr) -> Literal["agree", "conflict", "unr
 
     Overlap, not equality, because sources state one event at different precisions ("May 2012",
     "2012") or as a span and a point ("between 2008 and 2013", "2010"). A date that could not be
-    resolved (relative, with no anchor) is "unrelated" to everything.
+    resolved (relative, with no anchor) is "unrelated" to everything, except that two days or
+    months written without a year ("on March 15", "on January 1") are compared as if in one
+    year: a report of the same event gives the same day.
     """
     if (a.start is None and a.end is None) or (b.start is None and b.end is None):
-        return "unrelated"
+        x, y = _yearless_reading(a), _yearless_reading(b)
+        if x is None or y is None:
+            return "unrelated"
+        return "agree" if x.start <= y.end and y.start <= x.end else "conflict"
     overlap = (a.start or "0000") <= (b.end or "9999") and (b.start or "0000") <= (a.end or "9999")
     return "agree" if overlap else "conflict"
+
+
+# The year a date written without one is read in when two such dates are compared: a leap
+# year, so that 29 February exists.
+_SHARED_YEAR = 2000
+
+
+def _yearless_reading(expr: DateExpr) -> _Period | None:
+    """A day, days or month written without a year and not relative to today ("15 March",
+    "May", but not "last May"), read in ``_SHARED_YEAR``; None for anything else."""
+    found = _scan(expr.text)
+    if len(found) != 1 or found[0].last is not None or found[0].operator is not None:
+        return None
+    atom = found[0].first
+    groups = atom.match.groupdict()
+    if not atom.kind.lends_year or groups.get("y") or groups.get("rel"):
+        return None
+    period = _resolve_atom(atom, None, _SHARED_YEAR)
+    return period if period.start is not None and period.end is not None else None
