@@ -51,7 +51,7 @@ def _change_number(text: str) -> str:
     return text[:start] + _WHOLE.sub(_tripled, text[start:end]) + text[end:]
 
 
-_WHOLE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)")
+_WHOLE = re.compile(rf"(?<![\d.])(?:{_DIGITS.pattern})")  # a whole number, not a decimal's digits
 
 
 def _tripled(match: re.Match[str]) -> str:

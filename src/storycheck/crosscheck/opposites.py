@@ -78,16 +78,16 @@ def build() -> Opposites:
     verb."""
     from nltk.corpus import wordnet as wn
 
+    antonyms = [
+        (lemma.name(), other.name())
+        for synset in wn.all_synsets("v")
+        for lemma in synset.lemmas()
+        for other in lemma.antonyms()
+    ]
     opposite: dict[str, set[str]] = {}
-    for synset in wn.all_synsets("v"):
-        for lemma in synset.lemmas():
-            for other in lemma.antonyms():
-                a, b = lemma.name(), other.name()
-                if "_" in a + b or frozenset((a, b)) in NOT_OPPOSED:
-                    continue
-                opposite.setdefault(a, set()).add(b)
-                opposite.setdefault(b, set()).add(a)
-    for a, b in EXTRA_OPPOSED:
+    for a, b in [*antonyms, *EXTRA_OPPOSED]:
+        if "_" in a + b or frozenset((a, b)) in NOT_OPPOSED:
+            continue
         opposite.setdefault(a, set()).add(b)
         opposite.setdefault(b, set()).add(a)
     irregular: dict[str, set[str]] = {}
