@@ -170,6 +170,14 @@ def test_values_are_compared_only_between_statements_of_one_measure(
         # a pair WordNet does not list, added by hand
         ("Hartwell council approved the flood plan for the Corran dam.",
          "Hartwell council rejected the flood plan for the Corran dam.", "conflict"),
+        # a name in apposition is the subject's too; "dismissed" an appeal is added by hand
+        ("Amara Osei approved the Halden council's appeal.",
+         "Amara Osei, the Halden Coroner, dismissed the council's appeal on Friday.", "conflict"),
+        ("Amara Osei upheld the Halden council's appeal.",
+         "The Halden Coroner, Amara Osei, dismissed the council's appeal.", "conflict"),
+        # a place before the subject is no apposition
+        ("Halden approved the council's appeal.",
+         "In Halden, Osei dismissed the council's appeal.", "none"),
         # one match seen from each side: two subjects
         ("Chelsea lost the final at Wembley.", "Arsenal won the final at Wembley.", "none"),
         # the evidence states both, so it contradicts neither

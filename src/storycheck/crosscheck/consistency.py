@@ -60,6 +60,9 @@ _CLAUSE = re.compile(
 # Words of a sentence frame and of names when matching them: punctuation is not a word.
 _FRAME_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _APOSTROPHE = re.compile("['’]")
+# What stands between a name and another set beside it to describe it ("Jess Phillips, the
+# Safeguarding Minister,"); the second must be followed by a comma too.
+_APPOSITION = re.compile(r",\s*(?:(?:the|a|an)\s+)?", re.IGNORECASE)
 _STOP = frozenset(
     "the a an and or but of to in on at for by with from as is are was were be been being it its "
     "this that these those he she they we you i his her their our has have had will would said "
@@ -333,12 +336,17 @@ def _verb_subjects(text: str) -> dict[str, frozenset[str]]:
     """Each verb with opposites that a text uses, with the folded words of the nearest
     capitalised words before its first use, stop words aside (empty when there are none). A
     sentence's first word counts: "Chelsea lost" has a subject, and "Ministers praised" has
-    one that another "Ministers criticised" shares."""
-    capitalised = [(m.end(), _folded_words(m.group()) - _STOP) for m in _NAME.finditer(text)]
+    one that another "Ministers criticised" shares. A name in apposition counts with the one it
+    describes: "Jess Phillips, the Safeguarding Minister, had dismissed" has both."""
+    names = [m for m in _NAME.finditer(text) if _folded_words(m.group()) - _STOP]
     found: dict[str, frozenset[str]] = {}
     for verb, start in opposites.verbs_in(text):
-        before = [words for end, words in capitalised if end <= start and words]
-        found.setdefault(verb, frozenset(before[-1]) if before else frozenset())
+        before = [m for m in names if m.end() <= start]
+        subject = set(_folded_words(before[-1].group()) - _STOP) if before else set()
+        if len(before) > 1 and _APPOSITION.fullmatch(text[before[-2].end() : before[-1].start()]):
+            if text[before[-1].end() :].startswith(","):
+                subject |= _folded_words(before[-2].group()) - _STOP
+        found.setdefault(verb, frozenset(subject))
     return found
 
 

@@ -27,7 +27,7 @@ from wordfreq import zipf_frequency
 from storycheck.errors import MissingResourceError
 from storycheck.models import data_dir
 
-TABLE_VERSION = 2
+TABLE_VERSION = 3
 INSTALL_HINT = (
     "run the install step `bash setup.sh` (it runs `python -m storycheck.crosscheck.opposites` "
     "after `python -m storycheck.repair.wordnet`)"
@@ -49,9 +49,16 @@ NOT_OPPOSED = frozenset(
     ).split()
 )
 # Opposites that news reports set against each other and WordNet does not list as verb
-# antonyms ("the council approved the plan" / "rejected the plan"). Pairs with a common noun
-# form are left out (a "cut", "support", "ban"): verbs are found by their word forms alone.
-EXTRA_OPPOSED = (("approve", "reject"), ("uphold", "overturn"))
+# antonyms ("the council approved the plan" / "rejected the plan"; a court or a minister
+# "dismissed" an appeal that another report says was upheld or approved). Pairs with a common
+# noun form are left out (a "cut", "support", "ban"): verbs are found by their word forms alone.
+EXTRA_OPPOSED = (
+    ("approve", "reject"),
+    ("uphold", "overturn"),
+    ("approve", "dismiss"),
+    ("uphold", "dismiss"),
+    ("accept", "dismiss"),
+)
 _WORD = re.compile(r"[A-Za-z]+")
 # Regular English verb endings: WordNet's morphology confirms which of the forms made with them
 # really belong to the verb.
