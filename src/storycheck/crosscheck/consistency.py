@@ -343,11 +343,16 @@ def _verb_subjects(text: str) -> dict[str, frozenset[str]]:
     for verb, start in opposites.verbs_in(text):
         before = [m for m in names if m.end() <= start]
         subject = set(_folded_words(before[-1].group()) - _STOP) if before else set()
-        if len(before) > 1 and _APPOSITION.fullmatch(text[before[-2].end() : before[-1].start()]):
-            if text[before[-1].end() :].startswith(","):
-                subject |= _folded_words(before[-2].group()) - _STOP
+        if len(before) > 1 and _in_apposition(text, before[-2], before[-1]):
+            subject |= _folded_words(before[-2].group()) - _STOP
         found.setdefault(verb, frozenset(subject))
     return found
+
+
+def _in_apposition(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
+    """Whether the second name is set beside the first to describe it, between commas."""
+    between = text[first.end() : second.start()]
+    return bool(_APPOSITION.fullmatch(between)) and text[second.end() :].startswith(",")
 
 
 def _same_subject(a: frozenset[str], b: frozenset[str]) -> bool:
