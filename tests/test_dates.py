@@ -61,6 +61,8 @@ ABSOLUTE = [
     ("It opened on [05/25/2012].", "2012-05-25", "2012-05-25", "day"),
     ("It ran [12-14 May 2012].", "2012-05-12", "2012-05-14", "day"),
     ("It ran [May 12-14, 2012].", "2012-05-12", "2012-05-14", "day"),
+    ("It ran [between 12 and 14 May 2012].", "2012-05-12", "2012-05-14", "day"),
+    ("It ran [between May 12 and 14, 2012].", "2012-05-12", "2012-05-14", "day"),
     ("It ran [from 1 May 2012 to 3 June 2012].", "2012-05-01", "2012-06-03", "day"),
     # early, mid, late
     ("It opened in [early May 2012].", "2012-05-01", "2012-05-12", "month"),
@@ -271,6 +273,7 @@ def test_several_dates_in_a_sentence() -> None:
         ("on January 1", "on 1 January", "agree"),
         ("on March 15", "on January 1", "conflict"),
         ("from 12 to 14 May", "on 13 May", "agree"),
+        ("between 12 and 14 May", "on 12 May", "agree"),
         ("on 29 February", "on 1 March", "conflict"),
         # ... but not with a dated day, nor when relative to today
         ("on March 15", "on March 15, 2024", "unrelated"),

@@ -547,7 +547,8 @@ _KINDS = (
         "days_month",
         ("month", "digit"),
         _pattern(
-            r"(?<![\d,.])(?P<d1>{DAY})\s*(?:-|–|to)\s*(?P<d2>{DAY})\s+(?P<m>{MONTH})"
+            r"(?:(?P<btw>(?i:between))\s+)?(?<![\d,.])(?P<d1>{DAY})"
+            r"(?(btw)\s+and\s+|\s*(?:-|–|to)\s*)(?P<d2>{DAY})\s+(?P<m>{MONTH})"
             r"(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _day_range,
@@ -557,7 +558,8 @@ _KINDS = (
         "month_days",
         ("month", "digit"),
         _pattern(
-            r"(?P<m>{MONTH})\s+(?P<d1>{DAY})\s*[-–]\s*(?P<d2>{DAY})(?!\d)"
+            r"(?:(?P<btw>(?i:between))\s+)?(?P<m>{MONTH})\s+(?P<d1>{DAY})"
+            r"(?(btw)\s+and\s+|\s*[-–]\s*)(?P<d2>{DAY})(?!\d)"
             r"(?:\s?,?\s+(?P<y>{YEAR})(?!\d))?"
         ),
         _day_range,

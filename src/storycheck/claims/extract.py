@@ -18,7 +18,7 @@ from storycheck.records import Claim, ClaimKind, Document, Mention, Quote, Sente
 
 # Bump when what this stage produces from the same text changes (new scorer weights count
 # through ``reads``).
-VERSION = 5
+VERSION = 6
 # spaCy holds a whole parse in memory (about 1 GB per 100,000 words); longer texts are parsed in
 # pieces of at most this many characters, cut between sentences.
 _PARSE_CHARS = 100_000
