@@ -37,6 +37,10 @@ ABSOLUTE = [
     ("It ran [2016-2017].", "2016-01-01", "2017-12-31", "year"),
     ("It ran in [2016-17].", "2016-01-01", "2017-12-31", "year"),
     ("It ran in [2008 – 2013].", "2008-01-01", "2013-12-31", "year"),
+    ("It ran [2008 - 2013].", "2008-01-01", "2013-12-31", "year"),
+    # a timeline's spaced dash before a count is no range
+    ("[November 2010] - 11 men convicted", "2010-11-01", "2010-11-30", "month"),
+    ("[2012] - 9 men convicted", "2012-01-01", "2012-12-31", "year"),
     # the slash: the UK financial year, April to March
     ("Spending in [2016/17] rose.", "2016-04-01", "2017-03-31", "year"),
     ("Spending in [2016/2017] rose.", "2016-04-01", "2017-03-31", "year"),

@@ -173,6 +173,9 @@ def test_quantity_is_normalised(
         ("Rotherham, 1997-2013: 1,400 victims.", [("1,400 victims", 1400.0)]),
         ("On 12 May 2012 nine men were jailed.", [("nine men", 9.0)]),
         ("Between 2008 and 2013 some 40 homes were sold.", [("some 40 homes", 40.0)]),
+        # a timeline's spaced dash after a date is no range (nor a score)
+        ("May 2012 - 9 men from Halden convicted", [("9 men", 9.0)]),
+        ("November 2010 - 11 men convicted in Corran", [("11 men", 11.0)]),
     ],
 )
 def test_several_quantities_in_a_sentence(text: str, expected: list[tuple[str, float]]) -> None:

@@ -351,8 +351,13 @@ def _year(m: re.Match[str], anchor: date | None, lent: int | None) -> _Period | 
     return _Period(*_narrow(_years(year, year), "year", part), "year", False)
 
 
+_SPACED_DASH = re.compile(r"\s[-–]\s")
+
+
 def _year_range(m: re.Match[str], anchor: date | None, lent: int | None) -> _Period | None:
     first, tail = int(m["y1"]), m["y2"]
+    if len(tail) == 2 and _SPACED_DASH.search(m.group()):
+        return None  # "November 2010 - 11 men convicted": a timeline, see _YEAR_END
     last = int(tail) if len(tail) == 4 else first // 100 * 100 + int(tail)
     if len(tail) == 2 and last <= first:
         if (first % 100, tail) != (99, "00"):
@@ -509,7 +514,10 @@ class _Kind:
     lends_year: bool = False  # may take its year from the other end of a range
 
 
-_YEAR_END = r"(?![\w%/]|[.,:]\d|\s*[-–]\s*\d)"
+# What may not follow a year: a longer word or number, or the dash of a range ("2012-13",
+# "2008 – 2013"). A dash spaced on both sides before a small number is a timeline's
+# ("November 2010 - 11 men convicted"), not a range.
+_YEAR_END = r"(?![\w%/]|[.,:]\d|[-–]\s?\d|\s[-–]\d|\s+[-–]\s+{YEAR}(?!\d))"
 _KINDS = (
     _Kind(
         "iso",
