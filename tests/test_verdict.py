@@ -127,3 +127,19 @@ def test_a_model_support_resting_on_agreeing_values_takes_a_side() -> None:
     # The same sentence with another span of time refutes the claim whatever the model said.
     other = evidence.replace("3 months", "6 months")
     assert stance_decide(claim, other, np.array([0.53, 0.12, 0.35])).label == "refutes"
+
+
+@pytest.mark.parametrize(
+    ("evidence", "label"),
+    [
+        # the opposite verb, said by someone else of someone else: no support, however alike
+        ("Mayor Osei sharply criticised Ellen Hart over the flood defences.", "neutral"),
+        # the claim's own verb beside its opposite: the model's support stands
+        ("Ellen Hart praised Mayor Osei's flood plan, though she criticised its cost.",
+         "supports"),
+    ],
+)  # fmt: skip
+def test_the_opposite_verb_of_another_subject_supports_nothing(evidence: str, label: str) -> None:
+    claim = "Ellen Hart praised Mayor Osei's flood plan."
+    found = stance_decide(claim, evidence, np.array([0.74, 0.10, 0.16]))
+    assert found.label == label

@@ -332,6 +332,18 @@ def _opposite_verbs(claim: str, evidence: str) -> str | None:
     return None
 
 
+def opposite_verb_unmatched(claim: str, evidence: str) -> bool:
+    """Whether the evidence uses the opposite of a claim verb and not the verb itself, whatever
+    the subjects: "Musk has sharply criticized Starmer" cannot support "Starmer praised Musk's
+    claims", though it shares nearly every word with it."""
+    ours, theirs = _verb_subjects(claim), _verb_subjects(evidence)
+    return any(
+        other in theirs and verb not in theirs and other not in ours
+        for verb in ours
+        for other in opposites.load().opposite.get(verb, ())
+    )
+
+
 def _verb_subjects(text: str) -> dict[str, frozenset[str]]:
     """Each verb with opposites that a text uses, with the folded words of the nearest
     capitalised words before its first use, stop words aside (empty when there are none). A

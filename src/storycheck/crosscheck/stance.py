@@ -99,7 +99,9 @@ def decide(claim: str, evidence: str, probabilities: np.ndarray) -> Stance:
     if found.finding == "conflict":
         return Stance("refutes", scores, found.reasons)
     overlap = consistency.topic_overlap(claim, evidence)
-    if label == "supports" and not _bears_on(overlap, evidence):
+    if label == "supports" and (
+        not _bears_on(overlap, evidence) or consistency.opposite_verb_unmatched(claim, evidence)
+    ):
         return Stance("neutral", scores)
     if label == "refutes" and _values_unchecked(claim, overlap):
         return Stance("neutral", scores)
