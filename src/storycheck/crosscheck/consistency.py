@@ -323,12 +323,9 @@ def _opposite_verbs(claim: str, evidence: str) -> str | None:
     if _negated(claim) != _negated(evidence):
         return None
     ours, theirs = _verb_subjects(claim), _verb_subjects(evidence)
-    for verb, subject in ours.items():
-        if verb in theirs:
-            continue
-        for other in opposites.load().opposite.get(verb, ()):
-            if other in theirs and other not in ours and _same_subject(subject, theirs[other]):
-                return f"{verb} / {other}"
+    for verb, other in _unmatched_opposites(ours, theirs):
+        if _same_subject(ours[verb], theirs[other]):
+            return f"{verb} / {other}"
     return None
 
 
@@ -336,12 +333,18 @@ def opposite_verb_unmatched(claim: str, evidence: str) -> bool:
     """Whether the evidence uses the opposite of a claim verb and not the verb itself, whatever
     the subjects: "Musk has sharply criticized Starmer" cannot support "Starmer praised Musk's
     claims", though it shares nearly every word with it."""
-    ours, theirs = _verb_subjects(claim), _verb_subjects(evidence)
-    return any(
-        other in theirs and verb not in theirs and other not in ours
+    return bool(_unmatched_opposites(_verb_subjects(claim), _verb_subjects(evidence)))
+
+
+def _unmatched_opposites(ours: dict[str, V], theirs: dict[str, V]) -> list[tuple[str, str]]:
+    """(claim verb, evidence verb) pairs of opposites where each text uses only its own one."""
+    return [
+        (verb, other)
         for verb in ours
+        if verb not in theirs
         for other in opposites.load().opposite.get(verb, ())
-    )
+        if other in theirs and other not in ours
+    ]
 
 
 def _verb_subjects(text: str) -> dict[str, frozenset[str]]:
