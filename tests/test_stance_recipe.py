@@ -1,10 +1,12 @@
-"""The stance recipe: generated training pairs (denials and the labels they get) and the
-running average of the weights."""
+"""The stance recipe: generated training pairs (denials and the labels they get), the
+running average of the weights and a teacher's soft targets."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -16,7 +18,9 @@ from storycheck.train_stance import (
     Pair,
     deny,
     negation_edits,
+    pair_key,
     running_average,
+    teacher_probabilities,
 )
 
 DENIALS = ("not", "never", "refuse", "fail", "decline", "unable", "no way", "no means", "yet")
@@ -117,3 +121,16 @@ def test_running_average_follows_the_weights_with_a_warm_up() -> None:
     kept = 2 / 11
     assert torch.allclose(averaged.module.weight, torch.full((1, 2), 1 - kept))
     assert torch.equal(layer.weight, torch.ones(1, 2)), "the trained weights are not touched"
+
+
+def test_teacher_probabilities_follow_the_pairs_and_miss_none(tmp_path: Path) -> None:
+    first = Pair("The dam was built in 1931.", "The dam opened in 1931.", (SUPPORTS,), "t", "a")
+    second = Pair("The dam was built in 1931.", "The dam opened in 1952.", (REFUTES,), "t", "a")
+    path = tmp_path / "teacher.npz"
+    probs = np.array([[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]])
+    np.savez(path, keys=np.array([pair_key(second), pair_key(first)]), probs=probs)
+    found = teacher_probabilities(path, [first, second])
+    assert np.allclose(found, probs[::-1])
+    third = Pair("The dam was built in 1931.", "It holds 9 billion litres.", (NEUTRAL,), "t", "a")
+    with pytest.raises(ValueError, match="1 train pairs"):
+        teacher_probabilities(path, [first, third])

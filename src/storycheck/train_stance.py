@@ -902,6 +902,11 @@ class Settings:
     # steps, stays below 0.998 for 4,490 steps: in a run of 1,700 it averages about the last
     # tenth of them.
     average: float = 0.0
+    # Soft targets from a larger model (``teacher_probabilities``): a .npz with ``keys``
+    # (``pair_key`` of each train pair) and ``probs`` (LABELS order); ``distil`` is the share
+    # of the loss they take. Off in the shipped model (docs/models/stance.md).
+    teacher: str | None = None  # a path; a string so that the settings stay JSON
+    distil: float = 0.5
 
 
 def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) -> dict:
@@ -943,6 +948,9 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
     weights = class_weights(train_pairs) if settings.balance else np.ones(len(train_pairs))
     weights_t = torch.from_numpy(weights.astype(np.float32))
     averaged = running_average(model, settings.average) if settings.average else None
+    soft = None
+    if settings.teacher is not None:
+        soft = torch.from_numpy(teacher_probabilities(Path(settings.teacher), train_pairs))
     rng = random.Random(settings.seed)
     rows = [cache.rows[cache.key(p)] for p in train_pairs]
     deadline = started + settings.minutes * 60
@@ -954,6 +962,9 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
             hidden, mask = _batch_from_cache([rows[i] for i in index])
             logp = torch.log_softmax(upper_logits(model, hidden, mask, settings.freeze), -1)
             picked = logp.masked_fill(~allowed[index], float("-inf")).logsumexp(-1)
+            if soft is not None:
+                taught = (soft[index] * logp).sum(-1)
+                picked = (1 - settings.distil) * picked + settings.distil * taught
             loss = -(picked * weights_t[index]).sum() / weights_t[index].sum()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -997,6 +1008,22 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
         "minutes": round((time.perf_counter() - started) / 60, 1),
         "history": history,
     }
+
+
+def pair_key(pair: Pair) -> str:
+    """A pair's name in a teacher's file: the hash of its two texts."""
+    return hashlib.sha1(f"{pair.claim}\t{pair.evidence}".encode()).hexdigest()
+
+
+def teacher_probabilities(path: Path, pairs: Sequence[Pair]) -> np.ndarray:
+    """A larger model's probabilities for each train pair, from its .npz (see ``Settings``);
+    a pair the file lacks is an error, since the file was made for another recipe."""
+    with np.load(path) as found:
+        table = dict(zip(found["keys"].tolist(), found["probs"], strict=True))
+    missing = [p for p in pairs if pair_key(p) not in table]
+    if missing:
+        raise ValueError(f"{path}: no teacher probabilities for {len(missing)} train pairs")
+    return np.stack([table[pair_key(p)] for p in pairs]).astype(np.float32)
 
 
 def running_average(model, decay: float):
@@ -1162,6 +1189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--denials", action="store_true", help="add the denied-claim pairs (negation_edits)"
     )
+    parser.add_argument("--teacher", type=Path, help="a larger model's train probabilities (.npz)")
+    parser.add_argument("--distil", type=float, default=Settings.distil, help="teacher's share")
     parser.add_argument("--cache", type=Path, help="folder keeping the frozen layers' outputs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--export-only", action="store_true", help="export OUT/checkpoint.pt")
@@ -1186,6 +1215,8 @@ def main(argv: list[str] | None = None) -> int:
         balance=not args.no_balance,
         sources=sources,
         denials=args.denials,
+        teacher=None if args.teacher is None else str(args.teacher),
+        distil=args.distil,
     )
     if args.export_only:
         summary = json.loads((args.out / "summary.json").read_text(encoding="utf-8"))
