@@ -1020,10 +1020,11 @@ def teacher_probabilities(path: Path, pairs: Sequence[Pair]) -> np.ndarray:
     a pair the file lacks is an error, since the file was made for another recipe."""
     with np.load(path) as found:
         table = dict(zip(found["keys"].tolist(), found["probs"], strict=True))
-    missing = [p for p in pairs if pair_key(p) not in table]
+    keys = [pair_key(p) for p in pairs]
+    missing = sum(key not in table for key in keys)
     if missing:
-        raise ValueError(f"{path}: no teacher probabilities for {len(missing)} train pairs")
-    return np.stack([table[pair_key(p)] for p in pairs]).astype(np.float32)
+        raise ValueError(f"{path}: no teacher probabilities for {missing} train pairs")
+    return np.stack([table[key] for key in keys]).astype(np.float32)
 
 
 def running_average(model, decay: float):

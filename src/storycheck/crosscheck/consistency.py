@@ -347,12 +347,14 @@ def _unmatched_opposites(ours: dict[str, V], theirs: dict[str, V]) -> list[tuple
     ]
 
 
+@lru_cache(maxsize=4096)
 def _verb_subjects(text: str) -> dict[str, frozenset[str]]:
     """Each verb with opposites that a text uses, with the folded words of the nearest
     capitalised words before its first use, stop words aside (empty when there are none). A
     sentence's first word counts: "Chelsea lost" has a subject, and "Ministers praised" has
     one that another "Ministers criticised" shares. A name in apposition counts with the one it
-    describes: "Jess Phillips, the Safeguarding Minister, had dismissed" has both."""
+    describes: "Jess Phillips, the Safeguarding Minister, had dismissed" has both. Cached: the
+    conflict check and the support rule of ``stance.decide`` both read it for each pair."""
     names = [m for m in _NAME.finditer(text) if _folded_words(m.group()) - _STOP]
     found: dict[str, frozenset[str]] = {}
     for verb, start in opposites.verbs_in(text):
