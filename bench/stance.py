@@ -53,9 +53,11 @@ from storycheck.records import Sentence
 from storycheck.train_stance import (
     NEUTRAL,
     REFUTES,
+    SHIPPED_SOURCES,
     SOURCES,
     SUPPORTS,
     Pair,
+    Settings,
     build_pairs,
     climate_claims,
     fever_symmetric,
@@ -231,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config_path = Path(args.model or DEFAULT_DIR) / "config.json"
-    training = json.loads(config_path.read_text())["training"]["settings"]
-    seed = args.seed if args.seed is not None else training["seed"]
+    # A Hugging Face folder (a user's model, or train_teacher's) has no training record: the
+    # stance recipe's seed and sources are assumed, as train_teacher uses them.
+    training = json.loads(config_path.read_text()).get("training", {}).get("settings", {})
+    seed = args.seed if args.seed is not None else training.get("seed", Settings.seed)
     t0 = time.perf_counter()
     model = load_stance_model(args.model)
     load_s = time.perf_counter() - t0
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     # Every source, so that the sources the model was not trained on show up too (zero-shot);
     # the split and the generated pairs of the trained ones are the same as in training.
     train, heldout = build_pairs(args.data, seed, tuple(SOURCES))
-    trained = tuple(training["sources"])
+    trained = tuple(training.get("sources", SHIPPED_SOURCES))
     by_source: dict[str, list[Pair]] = {}
     for p in heldout:
         by_source.setdefault(p.source, []).append(p)

@@ -120,6 +120,27 @@ def test_negation_is_compared_clause_by_clause(claim: str, evidence: str, findin
 @pytest.mark.parametrize(
     ("claim", "evidence", "finding"),
     [
+        # a denial of the wider thing denies the narrower one the claim names
+        ("The police officers were charged over the collapse.",
+         "No officer has faced charges over the collapse.", "conflict"),
+        ("The county council approved the flood plan.",
+         "The council did not approve the flood plan.", "conflict"),
+        # a thing narrowed on both sides is another thing: no contradiction
+        ("Kelham is not a coastal town.", "Kelham is a small market town.", "none"),
+        ("The police officers were charged over the collapse.",
+         "No fire officer has faced charges over the collapse.", "none"),
+        # "No." before a number is no negation
+        ("The No. 9 crane collapsed at the port.",
+         "The No. 9 crane collapsed at the port on Tuesday.", "none"),
+    ],
+)  # fmt: skip
+def test_a_denial_reaches_the_narrower_thing(claim: str, evidence: str, finding: str) -> None:
+    assert check(claim, evidence).finding == finding
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "finding"),
+    [
         # two trials in two towns, no name shared: their counts and years are not compared
         ("Nine men were convicted of fraud in Harrowfield in 2019.",
          "In 2021, eleven men were convicted of fraud in Kestleby.", "none"),

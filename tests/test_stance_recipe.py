@@ -131,6 +131,11 @@ def test_teacher_probabilities_follow_the_pairs_and_miss_none(tmp_path: Path) ->
     np.savez(path, keys=np.array([pair_key(second), pair_key(first)]), probs=probs)
     found = teacher_probabilities(path, [first, second])
     assert np.allclose(found, probs[::-1])
+    sharp = teacher_probabilities(path, [first, second], temperature=0.5)
+    assert np.allclose(sharp.sum(axis=1), 1.0)
+    assert np.array_equal(sharp.argmax(axis=1), found.argmax(axis=1))
+    assert (sharp.max(axis=1) > found.max(axis=1)).all(), "below 1 the teacher is surer"
+    assert np.allclose(sharp[1], np.array([0.01, 0.64, 0.01]) / 0.66)
     third = Pair("The dam was built in 1931.", "It holds 9 billion litres.", (NEUTRAL,), "t", "a")
     with pytest.raises(ValueError, match="1 train pairs"):
         teacher_probabilities(path, [first, third])

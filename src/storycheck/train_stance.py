@@ -907,6 +907,10 @@ class Settings:
     # of the loss they take. Off in the shipped model (docs/models/stance.md).
     teacher: str | None = None  # a path; a string so that the settings stay JSON
     distil: float = 0.5
+    # Below 1 sharpens the teacher's probabilities (p ** (1 / t), renormalised), so that a
+    # briefly trained teacher's doubt is not taught as well; 0.5 was tried and did not lift
+    # the verdicts (docs/models/stance.md).
+    teacher_temperature: float = 1.0
 
 
 def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) -> dict:
@@ -950,7 +954,9 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
     averaged = running_average(model, settings.average) if settings.average else None
     soft = None
     if settings.teacher is not None:
-        soft = torch.from_numpy(teacher_probabilities(Path(settings.teacher), train_pairs))
+        soft = torch.from_numpy(
+            teacher_probabilities(Path(settings.teacher), train_pairs, settings.teacher_temperature)
+        )
     rng = random.Random(settings.seed)
     rows = [cache.rows[cache.key(p)] for p in train_pairs]
     deadline = started + settings.minutes * 60
@@ -958,7 +964,7 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
     for epoch in range(1, settings.epochs + 1):
         model.train()
         loss_sum, steps = 0.0, 0
-        for index in _length_batches(rows, settings.batch, rng):
+        for index in length_batches(rows, settings.batch, rng):
             hidden, mask = _batch_from_cache([rows[i] for i in index])
             logp = torch.log_softmax(upper_logits(model, hidden, mask, settings.freeze), -1)
             picked = logp.masked_fill(~allowed[index], float("-inf")).logsumexp(-1)
@@ -1015,16 +1021,20 @@ def pair_key(pair: Pair) -> str:
     return hashlib.sha1(f"{pair.claim}\t{pair.evidence}".encode()).hexdigest()
 
 
-def teacher_probabilities(path: Path, pairs: Sequence[Pair]) -> np.ndarray:
-    """A larger model's probabilities for each train pair, from its .npz (see ``Settings``);
-    a pair the file lacks is an error, since the file was made for another recipe."""
+def teacher_probabilities(
+    path: Path, pairs: Sequence[Pair], temperature: float = 1.0
+) -> np.ndarray:
+    """A larger model's probabilities for each train pair, from its .npz (see ``Settings``),
+    sharpened by ``temperature`` below 1; a pair the file lacks is an error, since the file
+    was made for another recipe."""
     with np.load(path) as found:
         table = dict(zip(found["keys"].tolist(), found["probs"], strict=True))
     keys = [pair_key(p) for p in pairs]
     missing = sum(key not in table for key in keys)
     if missing:
         raise ValueError(f"{path}: no teacher probabilities for {missing} train pairs")
-    return np.stack([table[key] for key in keys]).astype(np.float32)
+    probs = np.stack([table[key] for key in keys]).astype(np.float64) ** (1 / temperature)
+    return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def running_average(model, decay: float):
@@ -1053,7 +1063,9 @@ def new_model(base: Path):
     )
 
 
-def _length_batches(rows: Sequence[np.ndarray], batch: int, rng: random.Random) -> list[list[int]]:
+def length_batches(
+    rows: Sequence[Sequence[int]], batch: int, rng: random.Random
+) -> list[list[int]]:
     """Shuffled batches of similar length: sort within windows of 50 batches, then shuffle."""
     order = list(range(len(rows)))
     rng.shuffle(order)
@@ -1192,6 +1204,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--teacher", type=Path, help="a larger model's train probabilities (.npz)")
     parser.add_argument("--distil", type=float, default=Settings.distil, help="teacher's share")
+    parser.add_argument(
+        "--teacher-temperature",
+        type=float,
+        default=Settings.teacher_temperature,
+        help="below 1 sharpens the teacher's probabilities",
+    )
     parser.add_argument("--cache", type=Path, help="folder keeping the frozen layers' outputs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--export-only", action="store_true", help="export OUT/checkpoint.pt")
@@ -1218,6 +1236,7 @@ def main(argv: list[str] | None = None) -> int:
         denials=args.denials,
         teacher=None if args.teacher is None else str(args.teacher),
         distil=args.distil,
+        teacher_temperature=args.teacher_temperature,
     )
     if args.export_only:
         summary = json.loads((args.out / "summary.json").read_text(encoding="utf-8"))

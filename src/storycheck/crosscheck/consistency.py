@@ -26,6 +26,7 @@ from wordfreq import zipf_frequency
 
 from storycheck.claims import dates, quantities
 from storycheck.crosscheck import opposites
+from storycheck.models.nlp import load_nlp
 
 Finding = Literal["conflict", "agree", "none"]
 V = TypeVar("V")
@@ -34,10 +35,11 @@ V = TypeVar("V")
 # and negation are compared: below it the two may simply be about different things.
 SAME_TOPIC = 0.5
 # A negation right before "until" puts off what it negates rather than denying it: "It
-# wasn't until 2010 that the first convictions were recorded" says they were, in 2010.
+# wasn't until 2010 that the first convictions were recorded" says they were, in 2010. "No."
+# before a number is "number" ("the No. 32 car").
 _NEGATION = re.compile(
-    r"(?:\b(?:not|cannot|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|"
-    r"refused|refuses|failed|fails)\b|n['’]t\b)(?!\s+until\b)",
+    r"(?:\b(?:not|cannot|no(?!\.\s*\d)|never|none|nobody|nothing|neither|nor|without|denied|"
+    r"denies|deny|refused|refuses|failed|fails)\b|n['’]t\b)(?!\s+until\b)",
     re.IGNORECASE,
 )
 # Words either side of a date that say what it is the date of.
@@ -261,9 +263,60 @@ def _negation_differs(claim: str, evidence: str) -> bool:
         if not ours:
             continue
         best, words = max(theirs, key=lambda c: (len(ours & c[1]), -len(c[1] - ours)))
-        if _covered(ours, words) and _negated(part) != _negated(best):
+        if _negated(part) != _negated(best) and _covered(
+            ours - _modifiers(part, evidence, words), words
+        ):
             return True
     return False
+
+
+def _modifiers(text: str, other: str, theirs: set[str]) -> set[str]:
+    """Cut words of ``text`` that only narrow a noun that ``other`` names bare, with nothing
+    narrowing it there: a denial of the wider thing denies the narrower one ("no officer has
+    faced charges" against "Police officers have been charged"). A noun narrowed on both sides
+    is left alone: "an American series" and "a French animated series" are different things.
+    ``theirs``: the cut words of the clause of ``other`` being compared. Parsed only when some
+    word of ``text`` is missing there."""
+    if _covered(_content(text), theirs):
+        return set()
+    bare = {noun for noun in _bare_nouns(other) if _meets({noun}, theirs)}
+    return {
+        modifier
+        for modifier, head in _noun_modifiers(text)
+        if _meets({head}, bare) and not _meets({modifier}, theirs)
+    }
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str):
+    return load_nlp()(text)
+
+
+def _noun_modifiers(text: str) -> set[tuple[str, str]]:
+    """(modifier, noun) cut-word pairs: the nouns and adjectives set before a noun to narrow
+    it ("police" in "police officers", "criminal" in "criminal charges")."""
+    return {(_cut(token.text), _cut(token.head.text)) for token in _parse(text) if _narrows(token)}
+
+
+def _bare_nouns(text: str) -> set[str]:
+    """Cut words of the nouns that nothing narrows ("officer" in "no officer has")."""
+    return {
+        _cut(token.text)
+        for token in _parse(text)
+        if token.pos_ in ("NOUN", "PROPN") and not any(_narrows(c) for c in token.children)
+    }
+
+
+def _narrows(token) -> bool:
+    return (
+        token.dep_ in ("compound", "amod")
+        and token.head.pos_ in ("NOUN", "PROPN")
+        and token.i < token.head.i
+    )
+
+
+def _cut(word: str) -> str:
+    return word.lower().strip("'’")[:_STEM]
 
 
 def _covered(ours: set[str], theirs: set[str]) -> bool:
@@ -279,7 +332,7 @@ def _content(text: str) -> set[str]:
     """Content words cut to their first letters: a stem crude enough to need no model, which
     still matches "evacuated" with "evacuation"."""
     return {
-        w.lower().strip("'’")[:_STEM]
+        _cut(w)
         for w in _WORD.findall(text)
         if not w[0].isdigit() and w.lower() not in _STOP and len(w) > 2 and not _NEGATION.search(w)
     }

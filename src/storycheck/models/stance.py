@@ -8,7 +8,9 @@ better decided by a deterministic check beside it.
 
 Users with a stronger NLI model point ``STORYCHECK_STANCE_MODEL`` (or ``path``) at a local Hugging
 Face sequence-classification folder; its entailment / contradiction / neutral labels are mapped
-onto supports / refutes / neutral, and it runs on transformers and torch.
+onto supports / refutes / neutral, and it runs on transformers and torch. A model that reads one
+prompt rather than a text pair (a causal LM with a classification head, such as the teacher that
+``storycheck.train_teacher`` writes) names its template in its config as ``storycheck_prompt``.
 """
 
 from __future__ import annotations
@@ -114,7 +116,11 @@ def label_columns(id2label: dict[int, str]) -> list[int]:
 
 class HuggingFaceStanceModel:
     """A user's NLI model from a local folder, on transformers and torch (float, so batches
-    sorted by length give each pair the probabilities it gets alone, up to rounding)."""
+    sorted by length give each pair the probabilities it gets alone, up to rounding).
+
+    It reads (evidence, claim) as a text pair, or, where the config has ``storycheck_prompt``
+    (a template with ``{claim}`` and ``{evidence}``), that prompt as one text; such a model is
+    a decoder whose head reads the last token, so padding goes on the right."""
 
     def __init__(self, location: str) -> None:
         folder = Path(location)
@@ -128,7 +134,20 @@ class HuggingFaceStanceModel:
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self._model = AutoModelForSequenceClassification.from_pretrained(str(folder)).eval()
         self._columns = label_columns(self._model.config.id2label)
+        self._prompt: str | None = getattr(self._model.config, "storycheck_prompt", None)
+        if self._prompt is not None:
+            self._tokenizer.padding_side = "right"
+            if self._tokenizer.pad_token is None:
+                self._tokenizer.pad_token = self._tokenizer.eos_token
+            self._model.config.pad_token_id = self._tokenizer.pad_token_id
         self.name = folder.name or location
+
+    def _encode(self, pairs: Sequence[tuple[str, str]]):
+        if self._prompt is None:
+            texts: tuple[list[str], ...] = ([e for _, e in pairs], [c for c, _ in pairs])
+        else:
+            texts = ([self._prompt.format(claim=c, evidence=e) for c, e in pairs],)
+        return self._tokenizer(*texts, truncation=True, padding=True, return_tensors="pt")
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         import torch
@@ -137,13 +156,7 @@ class HuggingFaceStanceModel:
         order = _length_order(pairs)
         for start in range(0, len(order), BATCH):
             index = order[start : start + BATCH]
-            encoded = self._tokenizer(
-                [pairs[i][1] for i in index],
-                [pairs[i][0] for i in index],
-                truncation=True,
-                padding=True,
-                return_tensors="pt",
-            )
+            encoded = self._encode([pairs[i] for i in index])
             with torch.no_grad():
                 logits = self._model(**encoded).logits.float().numpy()
             probs[index] = _softmax(logits[:, self._columns])
