@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -51,6 +52,7 @@ PROMPT = "Evidence: {evidence}\nClaim: {claim}\nDoes the evidence support or ref
 class Settings:
     seed: int = train_stance.Settings.seed  # the same split as the small model's
     minutes: float = 70.0  # a deadline; one epoch takes about 50 minutes on 2 cores
+    epochs: int = 1
     freeze: int = 8  # of 30 layers; the embeddings are always frozen
     batch: int = 16
     lr: float = 3e-5
@@ -93,8 +95,8 @@ def _padded(rows: Sequence[list[int]], pad: int):
 
 
 def train(root: Path, out: Path, settings: Settings) -> dict:
-    """Train the upper layers and the head for one epoch (or until the deadline), save the model
-    and its figures."""
+    """Train the upper layers and the head for ``settings.epochs`` (or until the deadline), save
+    the model and its figures."""
     import torch
 
     torch.manual_seed(settings.seed)  # the head's initial weights
@@ -109,34 +111,43 @@ def train(root: Path, out: Path, settings: Settings) -> dict:
     optimizer = torch.optim.AdamW(params, lr=settings.lr, weight_decay=0.01)
     prompts = [PROMPT.format(claim=p.claim, evidence=p.evidence) for p in train_pairs]
     rows = tokenizer(prompts, truncation=True)["input_ids"]
-    batches = train_stance.length_batches(rows, settings.batch, random.Random(settings.seed))
-    total, warmup = len(batches), max(1, len(batches) // 20)
+    rng = random.Random(settings.seed)
+    per_epoch = math.ceil(len(rows) / settings.batch)
+    total, warmup = per_epoch * settings.epochs, max(1, per_epoch * settings.epochs // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup)))
     )
     allowed = torch.from_numpy(train_stance.allowed_mask(train_pairs))
     weights = torch.from_numpy(train_stance.class_weights(train_pairs).astype(np.float32))
     deadline = started + settings.minutes * 60
-    model.train()
     loss_sum, seen, steps = 0.0, 0, 0
-    for index in batches:
-        ids, mask = _padded([rows[i] for i in index], tokenizer.pad_token_id)
-        logp = torch.log_softmax(model(input_ids=ids, attention_mask=mask).logits, -1)
-        picked = logp.masked_fill(~allowed[index], float("-inf")).logsumexp(-1)
-        loss = -(picked * weights[index]).sum() / weights[index].sum()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        loss_sum, seen, steps = loss_sum + loss.item(), seen + len(index), steps + 1
-        if steps % 50 == 0:
-            rate = seen / (time.perf_counter() - started)
-            print(f"step {steps}/{total} loss {loss_sum / steps:.4f} ({rate:.1f} pairs/s)")
+    for epoch in range(1, settings.epochs + 1):
+        model.train()
+        for index in train_stance.length_batches(rows, settings.batch, rng):
+            ids, mask = _padded([rows[i] for i in index], tokenizer.pad_token_id)
+            logp = torch.log_softmax(model(input_ids=ids, attention_mask=mask).logits, -1)
+            picked = logp.masked_fill(~allowed[index], float("-inf")).logsumexp(-1)
+            loss = -(picked * weights[index]).sum() / weights[index].sum()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            loss_sum, seen, steps = loss_sum + loss.item(), seen + len(index), steps + 1
+            if steps % 50 == 0:
+                rate = seen / (time.perf_counter() - started)
+                print(
+                    f"epoch {epoch} step {steps}/{total} loss {loss_sum / steps:.4f} "
+                    f"({rate:.1f} pairs/s)",
+                    flush=True,
+                )
+            if time.perf_counter() > deadline:
+                break
+        # Saved after every epoch, so that a run stopped later still leaves a model.
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
         if time.perf_counter() > deadline:
             break
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
     trained = HuggingFaceStanceModel(str(out))
     sets = {**train_stance.fever_symmetric(root), "heldout": heldout}
     figures = {name: train_stance.scores(ps, _predict(trained, ps)) for name, ps in sets.items()}
@@ -170,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="folder of the public data sets (shared/data)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--minutes", type=float, default=Settings.minutes, help="deadline")
+    parser.add_argument("--epochs", type=int, default=Settings.epochs)
     parser.add_argument("--freeze", type=int, default=Settings.freeze, help="frozen lower layers")
     parser.add_argument("--lr", type=float, default=Settings.lr)
     parser.add_argument("--seed", type=int, default=Settings.seed)
@@ -183,7 +195,13 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     if not args.probs_only:
-        settings = Settings(seed=args.seed, minutes=args.minutes, freeze=args.freeze, lr=args.lr)
+        settings = Settings(
+            seed=args.seed,
+            minutes=args.minutes,
+            epochs=args.epochs,
+            freeze=args.freeze,
+            lr=args.lr,
+        )
         summary = train(args.data, args.out, settings)
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         print(json.dumps(summary["figures"]))
