@@ -287,7 +287,7 @@ def _modifiers(text: str, other: str, theirs: set[str]) -> set[str]:
     }
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # parses are larger than the other cached readings
 def _parse(text: str):
     return load_nlp()(text)
 
