@@ -263,8 +263,8 @@ def _negation_differs(claim: str, evidence: str) -> bool:
         if not ours:
             continue
         best, words = max(theirs, key=lambda c: (len(ours & c[1]), -len(c[1] - ours)))
-        if _negated(part) != _negated(best) and _covered(
-            ours - _modifiers(part, evidence, words), words
+        if _negated(part) != _negated(best) and (
+            _covered(ours, words) or _covered(ours - _modifiers(part, evidence, words), words)
         ):
             return True
     return False
@@ -275,10 +275,8 @@ def _modifiers(text: str, other: str, theirs: set[str]) -> set[str]:
     narrowing it there: a denial of the wider thing denies the narrower one ("no officer has
     faced charges" against "Police officers have been charged"). A noun narrowed on both sides
     is left alone: "an American series" and "a French animated series" are different things.
-    ``theirs``: the cut words of the clause of ``other`` being compared. Parsed only when some
-    word of ``text`` is missing there."""
-    if _covered(_content(text), theirs):
-        return set()
+    ``theirs``: the cut words of the clause of ``other`` being compared. Both texts are parsed,
+    so it is asked only when some word of ``text`` is missing there."""
     bare = {noun for noun in _bare_nouns(other) if _meets({noun}, theirs)}
     return {
         modifier
