@@ -8,10 +8,12 @@ with the seed the model was trained with; sources the model was not trained on a
 pooled held-out pairs of the trained sources, FEVER-Symmetric dev and
 the FEVER-Symmetric v0.1 generated set (never trained on; the generated set was never used to
 choose anything either). FEVER-Symmetric is also scored apart for claims that deny something
-("is not", "never", "refused to") and for the rest.
+("is not", "never", "refused to"), for claims that restrict ("only", "solely", "exclusively")
+and for the rest.
 
-Prints, for the model alone, the model reading a denied claim as its affirmative with the
-answer flipped (``crosscheck.negation``), that followed by the consistency layer (as verify
+Prints, for the model alone, the model reading claims plainly as verify does (a denied claim as
+its affirmative with the answer flipped, ``crosscheck.negation``; a restricted one without its
+restriction, ``crosscheck.exclusive``), that followed by the consistency layer (as verify
 uses it) and the baseline: accuracy and macro-F1, 3-way where the set has three labels, 2-way
 (supports vs refutes: the larger of the two probabilities) where the gold label is one of those,
 and supports-vs-not where a set has "not entailed" labels; Climate-FEVER verdicts on the held-out
@@ -45,8 +47,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
-from storycheck.crosscheck import negation
-from storycheck.crosscheck.stance import decide, model_probabilities
+from storycheck.crosscheck.exclusive import RESTRICTS
+from storycheck.crosscheck.stance import decide, model_probabilities, readings
 from storycheck.models.embed import load_embedder
 from storycheck.models.stance import DEFAULT_DIR, LABELS, load_stance_model
 from storycheck.records import Sentence
@@ -190,11 +192,12 @@ def model_probs(model, pairs: Sequence[Pair]) -> np.ndarray:
 
 
 def read_probs(model, pairs: Sequence[Pair], probs: np.ndarray) -> np.ndarray:
-    """The model as verify reads it: a denied claim as its affirmative, the answer flipped.
-    Only the pairs read another way go through the model again; the rest keep ``probs`` (the
-    shipped model runs one pair per call, so a pair's scores do not depend on its neighbours)."""
+    """The model as verify reads it: a denied claim as its affirmative, the answer flipped, and
+    a restricted one without its restriction (``crosscheck.stance.readings``). Only the pairs
+    read another way go through the model again; the rest keep ``probs`` (the shipped model
+    runs one pair per call, so a pair's scores do not depend on its neighbours)."""
     texts = [(p.claim, p.evidence) for p in pairs]
-    again = [i for i, plain in enumerate(negation.readings(texts)) if plain is not None]
+    again = [i for i, plain in enumerate(readings(texts)) if plain is not None]
     out = probs.copy()
     if again:
         out[again] = model_probabilities([texts[i] for i in again], model)
@@ -261,14 +264,22 @@ def main(argv: list[str] | None = None) -> int:
         probs = model_probs(model, pairs)
         read = read_probs(model, pairs, probs)
         print(row(f"{name}: model", scores(pairs, probs)))
-        print(row(f"{name}: model, denials read affirmatively", scores(pairs, read)))
+        print(row(f"{name}: model, claims read plainly", scores(pairs, read)))
         print(row(f"{name}: model + consistency layer", scores(pairs, checked(pairs, read))))
         denied = np.array([bool(DENIAL.search(p.claim)) for p in pairs])
-        for part, mask in (("claims that deny", denied), ("other claims", ~denied)):
+        restricted = np.array([bool(RESTRICTS.search(p.claim)) for p in pairs]) & ~denied
+        parts = (
+            ("claims that deny", denied),
+            ("claims that restrict", restricted),
+            ("other claims", ~denied & ~restricted),
+        )
+        for part, mask in parts:
             subset = [p for p, keep in zip(pairs, mask, strict=True) if keep]
             print(row(f"{name}, {part}: model", scores(subset, probs[mask])))
-            if part == "claims that deny":
-                print(row(f"{name}, {part}: read affirmatively", scores(subset, read[mask])))
+            if part != "other claims":
+                print(row(f"{name}, {part}: read plainly", scores(subset, read[mask])))
+                layer = checked(subset, read[mask])
+                print(row(f"{name}, {part}: + consistency layer", scores(subset, layer)))
         # The 2-way baseline never answers neutral: its 3-way figure would repeat the 2-way one.
         tuned = scores(pairs, two_way_probs(pairs, threshold)) | {"acc3": None}
         print(row(f"{name}: cosine, tuned on SF-FEVER train", tuned))
@@ -281,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         probs = model_probs(model, pairs)
         read = read_probs(model, pairs, probs)
         print(row(f"{source}{seen}: model", scores(pairs, probs)))
-        print(row(f"{source}: model, denials read affirmatively", scores(pairs, read)))
+        print(row(f"{source}: model, claims read plainly", scores(pairs, read)))
         print(row(f"{source}: model + consistency layer", scores(pairs, checked(pairs, read))))
         print(row(f"{source}: cosine bins", scores(pairs, CosineBins(tune).probs(pairs))))
     trained_pairs = [p for p in heldout if p.source.startswith(trained)]
@@ -294,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         row(
-            "held-out of the trained sources: denials read",
+            "held-out of the trained sources: read plainly",
             scores(trained_pairs, read_probs(model, trained_pairs, trained_probs)),
         )
     )
@@ -316,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     read_rate = len(speed_pairs) / (time.perf_counter() - started)
     print(f"\nmodel: {getattr(model, 'name', '?')}, loaded in {load_s:.2f} s, labels {LABELS}")
     print(
-        f"speed: {rate:.0f} pairs/s, {read_rate:.0f} with denials read affirmatively (parsing"
+        f"speed: {rate:.0f} pairs/s, {read_rate:.0f} with claims read plainly (parsing"
         " each claim; FEVER-Symmetric dev pairs, one process, this machine)"
     )
     print(f"split seed {seed}; baseline 2-way threshold {threshold:.3f} (bound {oracle:.3f})")

@@ -25,7 +25,7 @@ from typing import Literal, TypeVar
 from wordfreq import zipf_frequency
 
 from storycheck.claims import dates, quantities
-from storycheck.crosscheck import opposites
+from storycheck.crosscheck import exclusive, opposites
 from storycheck.models.nlp import load_nlp
 
 Finding = Literal["conflict", "agree", "none"]
@@ -71,6 +71,8 @@ _STOP = frozenset(
     "says say told also than then there which who whom whose what when where why how about "
     "did does do can could may might should".split()
 )
+# The reason given when the evidence names another thing beside the one a claim restricts to.
+NOT_ONLY = "not only"
 # Letters kept of each content word when comparing wordings.
 _STEM = 6
 
@@ -103,6 +105,9 @@ def check(claim: str, evidence: str) -> Check:
     opposite = _opposite_verbs(claim, evidence)
     if opposite:
         conflicts.append(f"opposite verbs: {opposite}")
+    beside = _named_beside(claim, evidence)
+    if beside:
+        conflicts.append(f"{NOT_ONLY}: {beside}")
     if conflicts:
         return Check("conflict", tuple(conflicts))
     if agreements:
@@ -361,6 +366,41 @@ def _swapped_names(claim: str, evidence: str) -> str | None:
             if _same_frame(_frame(claim, a), _frame(evidence, b)):
                 return f"{a.group()} / {b.group()}"
     return None
+
+
+def _named_beside(claim: str, evidence: str) -> str | None:
+    """For a claim that restricts what its subject is or does ("Ekta Kapoor only worked in
+    film", see ``exclusive``), a word of it that the evidence joins to another the claim does
+    not name ("an Indian TV and film producer"), as "film and TV": the other breaks the
+    restriction. The claim's subject is left out: "Kapoor and her mother founded a studio"
+    restricts nothing she worked in."""
+    if exclusive.unrestricted(claim) is None or exclusive.RESTRICTS.search(evidence):
+        return None
+    doc = _parse(claim)
+    subject = {t.i for s in doc if s.dep_ in ("nsubj", "nsubjpass") for t in s.subtree}
+    # Lemmas, not cut words: "prosecutors and lawyers" say nothing of "Director of Public
+    # Prosecutions".
+    ours = {t.lemma_.lower() for t in doc if t.i not in subject and _names_a_thing(t)}
+    named = _content(claim)
+    for token in _parse(evidence):
+        if not _names_a_thing(token) or token.lemma_.lower() not in ours:
+            continue
+        for other in token.conjuncts:
+            new = not _meets({_cut(other.text)}, named)
+            if new and _names_a_thing(other) and not _denied(other):
+                return f"{token.text} and {other.text}"
+    return None
+
+
+def _names_a_thing(token) -> bool:
+    """A noun, name or adjective: what a restriction is to ("film", "American"), not a verb
+    ("served as senator and then retired" joins two events of one career)."""
+    return token.pos_ in ("NOUN", "PROPN", "ADJ") and token.is_alpha
+
+
+def _denied(token) -> bool:
+    """Whether a word is denied where it stands ("no sons", "not red")."""
+    return any(_NEGATION.match(c.text) for c in token.children if c.dep_ in ("neg", "det"))
 
 
 def _opposite_verbs(claim: str, evidence: str) -> str | None:

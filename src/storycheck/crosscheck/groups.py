@@ -23,7 +23,7 @@ from storycheck.crosscheck.stance import stances
 from storycheck.records import Claim, Document
 
 # Stored claim groups are recomputed when this changes: bump it with the consistency layer.
-VERSION = 10
+VERSION = 11
 # Cosine between two claims' sentence embeddings at or above which they may state one
 # proposition. Set on the demo story: independent reports of one fact in their own words score
 # 0.56-0.67 (rewrites and copies far more), different facts about the same event below 0.4.

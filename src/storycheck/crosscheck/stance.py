@@ -1,9 +1,10 @@
 """Stance of an evidence sentence towards a claim: the trained model, then the exact checks.
 
 The model (``models.stance``) reads the pair, with a denied claim read as its affirmative and
-the answer flipped (``negation``); the consistency layer compares numbers, dates, names and
-negation exactly and overrides the model where it is known to be weak. A stance keeps
-the model's probabilities and the reasons for any override, so a reader can see why.
+the answer flipped (``negation``) and a restricted one without its "only" (``exclusive``); the
+consistency layer compares numbers, dates, names and negation exactly and overrides the model
+where it is known to be weak. A stance keeps the model's probabilities and the reasons for any
+override, so a reader can see why.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from storycheck.crosscheck import consistency, negation
+from storycheck.crosscheck import consistency, exclusive, negation
 from storycheck.models.stance import LABELS, StanceModel, load_stance_model
 
 Label = Literal["supports", "refutes", "neutral"]
@@ -73,17 +74,30 @@ def stances(pairs: Sequence[tuple[str, str]]) -> list[Stance]:
 def model_probabilities(
     pairs: Sequence[tuple[str, str]], model: StanceModel | None = None
 ) -> np.ndarray:
-    """The model's probabilities (``LABELS`` order) for each pair; a claim that denies its
-    main verb, against evidence that denies nothing, is read as its affirmative, with supports
-    and refutes swapped in the answer (see ``negation`` for why). ``model``: any loaded stance
-    model (default: the configured one)."""
+    """The model's probabilities (``LABELS`` order) for each pair, each claim read as
+    ``readings`` says. ``model``: any loaded stance model (default: the configured one)."""
     model = model or load_stance_model()
-    plain = negation.readings(pairs)
-    read = [(claim if p is None else p, e) for (claim, e), p in zip(pairs, plain, strict=True)]
+    plain = readings(pairs)
+    read = [(claim if r is None else r[0], e) for (claim, e), r in zip(pairs, plain, strict=True)]
     probabilities = model.predict(read)
-    flipped = np.array([p is not None for p in plain], dtype=bool)
+    flipped = np.array([r is not None and r[1] for r in plain], dtype=bool)
     probabilities[flipped] = probabilities[flipped][:, _FLIPPED]
     return probabilities
+
+
+def readings(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, bool] | None]:
+    """For each (claim, evidence) pair, the claim the model reads instead and whether its
+    supports and refutes are then swapped; None where the claim is read as it is. A claim that
+    denies its main verb, against evidence that denies nothing, is read as its affirmative,
+    swapped (``negation``); a claim that restricts ("only", "solely"), against evidence that
+    does not, is read without the restriction, not swapped (``exclusive``). Both words are
+    ones the model learnt to answer "refutes" to, whatever the evidence says."""
+    denied = negation.readings(pairs)
+    restricted = exclusive.readings(pairs)
+    return [
+        (d, True) if d is not None else None if r is None else (r, False)
+        for d, r in zip(denied, restricted, strict=True)
+    ]
 
 
 # Column order that swaps supports and refutes and keeps neutral.

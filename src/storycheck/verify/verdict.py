@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from storycheck.crosscheck.consistency import SAME_TOPIC, topic_overlap
+from storycheck.crosscheck.consistency import NOT_ONLY, SAME_TOPIC, topic_overlap
 from storycheck.crosscheck.stance import RESTATED, Stance, stances
 from storycheck.verify.retrieve import Hit, SentenceIndex
 
@@ -91,6 +91,11 @@ def decide(
         # card): its "refutes" do not dispute a claim that a source restates with every value
         # checked. A refutation the exact checks found still does.
         taking_sides = [e for e in taking_sides if e.stance == "supports"]
+    if any(e.stance == "refutes" and _breaks_restriction(e) for e in taking_sides):
+        # A sentence naming another thing beside the one the claim restricts to ("towns like
+        # Rotherham, Rochdale and Telford" against "only in Rotherham") refutes it, and the
+        # model's supports, read without the restriction, only say the plain fact holds.
+        taking_sides = [e for e in taking_sides if e.stance == "refutes" or e.reasons]
     overlap = {
         (hit.document, hit.sentence.index): topic_overlap(compared or claim, hit.compared)
         for hit, _ in judged
@@ -122,6 +127,10 @@ def decide(
 def _checked(evidence: list[Evidence], side: str) -> bool:
     """Whether some sentence takes ``side`` because the exact checks decided it."""
     return any(e.stance == side and e.reasons for e in evidence)
+
+
+def _breaks_restriction(evidence: Evidence) -> bool:
+    return any(reason.startswith(NOT_ONLY) for reason in evidence.reasons)
 
 
 def _without_weak_dissent(
