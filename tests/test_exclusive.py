@@ -42,6 +42,7 @@ def test_the_restriction_is_taken_out(claim: str, plain: str) -> None:
         "The ferry runs only after March.",  # a time
         "You Only Live Twice was filmed in Japan.",  # a title
         "Only the mayor spoke only once.",  # two restrictions
+        "Only.",  # nothing left to read
     ],
 )
 def test_other_uses_are_left_alone(claim: str) -> None:

@@ -58,5 +58,7 @@ def unrestricted(claim: str) -> str | None:
         return None
     if start == 0:
         rest = claim[end:].lstrip()
-        return rest[:1].upper() + rest[1:]
-    return before.rstrip() + claim[end:]
+        plain = rest[:1].upper() + rest[1:]
+    else:
+        plain = before.rstrip() + claim[end:]
+    return plain if re.search(r"\w", plain) else None  # "Only." restricts nothing
