@@ -386,8 +386,8 @@ def _named_beside(claim: str, evidence: str) -> str | None:
         if not _names_a_thing(token) or token.lemma_.lower() not in ours:
             continue
         for other in token.conjuncts:
-            new = not _meets({_cut(other.text)}, named)
-            if new and _names_a_thing(other) and not _denied(other):
+            unnamed = not _meets({_cut(other.text)}, named)
+            if unnamed and _names_a_thing(other) and not _denied(other):
                 return f"{token.text} and {other.text}"
     return None
 

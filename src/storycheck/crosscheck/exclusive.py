@@ -3,8 +3,8 @@ restricting word, so the stance model judges the plain statement.
 
 In the claim data the model learnt from, a claim with "only", "solely" or "exclusively" is
 nearly always a refuted one: FEVER's annotators wrote such words into true claims to make
-false ones, and in the Sufficient-Facts FEVER train pairs 109 such claims are refuted and none
-is supported. So the model answers "refutes" to the word whatever the evidence says (on
+false ones, and of the Sufficient-Facts FEVER train pairs with such a claim 109 are refuted
+and none is supported. So the model answers "refutes" to the word whatever the evidence says (on
 FEVER-Symmetric dev it refuted all 36 such pairs, half of them supported). Without the word it
 reads the evidence: a sentence that refutes the plain statement ("X is French") refutes the
 restricted one, and one that states it ("X is an American actor") supports it, unless the

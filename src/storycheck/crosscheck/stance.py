@@ -92,12 +92,13 @@ def readings(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, bool] | None]:
     swapped (``negation``); a claim that restricts ("only", "solely"), against evidence that
     does not, is read without the restriction, not swapped (``exclusive``). Both words are
     ones the model learnt to answer "refutes" to, whatever the evidence says."""
-    denied = negation.readings(pairs)
-    restricted = exclusive.readings(pairs)
-    return [
-        (d, True) if d is not None else None if r is None else (r, False)
-        for d, r in zip(denied, restricted, strict=True)
-    ]
+    read: list[tuple[str, bool] | None] = []
+    for affirmative, plain in zip(negation.readings(pairs), exclusive.readings(pairs), strict=True):
+        if affirmative is not None:
+            read.append((affirmative, True))
+        else:
+            read.append(None if plain is None else (plain, False))
+    return read
 
 
 # Column order that swaps supports and refutes and keeps neutral.
