@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -250,3 +251,15 @@ def test_branches_score_like_the_text_written_out(per_pass, monkeypatch):
         assert score == pytest.approx(expected, abs=0.05 * len(tokens) + 0.1)
     assert scores[0] > scores[1]  # the plain English beats the spun words
     assert prefix.cache.get_seq_length() == len(ids)
+
+
+def test_a_clean_compound_in_spun_text_stays_whole():
+    """The demo's spun copy kept "spillway" (the spinner left it alone). Split into pieces, it
+    scores below "spill" before "gives way" under SmolLM2, so any setting that lets right context
+    decide more types has turned it into "spill" (docs/despin.md): it must stay."""
+    spun = (Path(__file__).parents[1] / "examples" / "demo" / "06-spun-copy.txt").read_text()
+    assert spun.count("spillway") == 4
+    result = despin(spun)
+    assert result.spun
+    assert not [r for r in result.repairs if r.observed == "spillway"]
+    assert result.text.startswith("Corran dam spillway gives way")
