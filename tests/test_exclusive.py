@@ -38,6 +38,7 @@ def test_the_restriction_is_taken_out(claim: str, plain: str) -> None:
         "She was the only witness.",  # uniqueness, not a restriction
         "He is an only child.",
         "The river not only rose but broke its banks.",  # "not only" adds
+        "If only the council had listened.",  # a wish
         "The gate opens only if the tide is low.",  # a condition
         "The ferry runs only after March.",  # a time
         "You Only Live Twice was filmed in Japan.",  # a title

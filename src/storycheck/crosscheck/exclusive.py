@@ -13,8 +13,8 @@ film"), which ``consistency`` checks.
 
 A claim is read as it is where the evidence restricts too ("He only had two daughters", which
 the model reads right as it is), where the word is part of a title ("You Only Live Twice"), and
-where it is not a plain restriction: "not only", "the only" (uniqueness), "only if" and the
-like (a condition), or more than one such word.
+where it is not a plain restriction: "not only", "if only" (a wish), "the only" (uniqueness),
+"only if" and the like (a condition), or more than one such word.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from collections.abc import Sequence
 
 # "only ever" restricts as "only" does, and goes as one.
 RESTRICTS = re.compile(r"\b(?:only(?:\s+ever\b)?|solely|exclusively)\b", re.IGNORECASE)
-# Words before it that make it something else: "not only" adds; "the only", "an only child"
-# and "its only" single one thing out ("solely" and "exclusively" are never used so).
-_NOT_BEFORE = re.compile(r"\bnot\s+$", re.IGNORECASE)
+# Words before it that make it something else: "not only" adds, "if only" wishes; "the
+# only", "an only child" and "its only" single one thing out ("solely" and "exclusively" are
+# never used so).
+_NOT_BEFORE = re.compile(r"\b(?:not|if)\s+$", re.IGNORECASE)
 _NOT_BEFORE_ONLY = re.compile(r"\b(?:the|a|an|his|her|its|their|our|my|your|whose)\s+$", re.I)
 # Words after it that make it a condition or a time: "only if", "only after 2010".
 _NOT_AFTER = re.compile(
