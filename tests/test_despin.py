@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import DEMO
 from storycheck.errors import MissingResourceError
 from storycheck.repair import wordnet
 from storycheck.repair.despin import (
@@ -257,7 +257,7 @@ def test_a_clean_compound_in_spun_text_stays_whole():
     """The demo's spun copy kept "spillway" (the spinner left it alone). Split into pieces, it
     scores below "spill" before "gives way" under SmolLM2, so any setting that lets right context
     decide more types has turned it into "spill" (docs/despin.md): it must stay."""
-    spun = (Path(__file__).parents[1] / "examples" / "demo" / "06-spun-copy.txt").read_text()
+    spun = (DEMO / "06-spun-copy.txt").read_text()
     assert spun.count("spillway") == 4
     result = despin(spun)
     assert result.spun

@@ -374,7 +374,7 @@ def _named_beside(claim: str, evidence: str) -> str | None:
     not name ("an Indian TV and film producer"), as "film and TV": the other breaks the
     restriction. The claim's subject is left out: "Kapoor and her mother founded a studio"
     restricts nothing she worked in."""
-    if exclusive.unrestricted(claim) is None or exclusive.RESTRICTS.search(evidence):
+    if exclusive.reading(claim, evidence) is None:
         return None
     doc = _parse(claim)
     subject = {t.i for s in doc if s.dep_ in ("nsubj", "nsubjpass") for t in s.subtree}

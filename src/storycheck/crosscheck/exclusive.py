@@ -36,9 +36,15 @@ _NOT_AFTER = re.compile(
 
 
 def readings(pairs: Sequence[tuple[str, str]]) -> list[str | None]:
-    """For each (claim, evidence) pair, the claim the model should read instead (its
-    restricting word taken out); None where the claim is read as it is."""
-    return [None if RESTRICTS.search(e) else unrestricted(claim) for claim, e in pairs]
+    """For each (claim, evidence) pair, the claim the model should read instead; see
+    ``reading``."""
+    return [reading(claim, evidence) for claim, evidence in pairs]
+
+
+def reading(claim: str, evidence: str) -> str | None:
+    """The claim without its restricting word, where it restricts and the evidence does not;
+    None where the claim is read as it is."""
+    return None if RESTRICTS.search(evidence) else unrestricted(claim)
 
 
 def unrestricted(claim: str) -> str | None:
