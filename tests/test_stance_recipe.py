@@ -1,5 +1,5 @@
 """The stance recipe: generated training pairs (denials and the labels they get), the
-running average of the weights and a teacher's soft targets."""
+running average of the weights, a teacher's soft targets and the training stages."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ from storycheck.train_stance import (
     NEUTRAL,
     REFUTES,
     SUPPORTS,
+    FrozenCache,
     Pair,
+    Settings,
+    Stage,
     deny,
+    distil_shares,
+    fit,
     negation_edits,
     pair_key,
+    predict_cached,
     running_average,
     teacher_probabilities,
+    upper_logits,
 )
 
 DENIALS = ("not", "never", "refuse", "fail", "decline", "unable", "no way", "no means", "yet")
@@ -139,3 +146,78 @@ def test_teacher_probabilities_follow_the_pairs_and_miss_none(tmp_path: Path) ->
     third = Pair("The dam was built in 1931.", "It holds 9 billion litres.", (NEUTRAL,), "t", "a")
     with pytest.raises(ValueError, match="1 train pairs"):
         teacher_probabilities(path, [first, third])
+
+
+def _tiny_stage(n: int, seed: int) -> tuple[torch.nn.Module, Stage]:
+    """A one-layer BERT and cached rows whose first value decides supports or refutes."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=8, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, num_labels=3, hidden_dropout_prob=0.0,
+    )  # fmt: skip
+    model = BertForSequenceClassification(config)
+    rng = np.random.default_rng(seed)
+    rows = [rng.normal(size=(int(rng.integers(3, 7)), 16)).astype(np.float16) for _ in range(n)]
+    pairs = [
+        Pair(f"claim {i}", f"evidence {i}", (SUPPORTS if r[0, 0] > 0 else REFUTES,), "t", str(i))
+        for i, r in enumerate(rows)
+    ]
+    return model, Stage(rows, pairs, None, None)
+
+
+def test_fit_learns_a_stage_and_counts_what_it_saw() -> None:
+    model, stage = _tiny_stage(96, seed=1)
+    params = list(model.parameters())
+    settings = Settings(lr=3e-3, batch=8)
+    epochs: list[int] = []
+    seen = fit(
+        model, params, stage, settings, 12, random.Random(1), float("inf"),
+        after_epoch=lambda epoch, loss, seen: epochs.append(epoch),
+    )  # fmt: skip
+    assert seen == 12 * 96 and epochs == list(range(1, 13))
+    gold = np.array([p.labels[0] for p in stage.pairs])
+    assert (_learnt(model, stage) == gold).mean() >= 0.9, "the stage's labels are learnt"
+
+
+def test_fit_stops_at_the_deadline_after_one_batch() -> None:
+    model, stage = _tiny_stage(40, seed=2)
+    before = upper_logits(model, *_first_batch(stage), 0).detach().clone()
+    seen = fit(model, list(model.parameters()), stage, Settings(batch=8), 3, random.Random(2), 0.0)
+    assert seen == 8
+    assert not torch.equal(upper_logits(model, *_first_batch(stage), 0), before), "one step"
+
+
+def _learnt(model: torch.nn.Module, stage: Stage) -> np.ndarray:
+    """The label the model now gives each pair of the stage."""
+    cache = FrozenCache(None, "tiny")
+    cache.rows = {cache.key(p): r for p, r in zip(stage.pairs, stage.rows, strict=True)}
+    return predict_cached(model, cache, stage.pairs, 0).argmax(1)
+
+
+def _first_batch(stage: Stage) -> tuple[torch.Tensor, torch.Tensor]:
+    row = torch.from_numpy(stage.rows[0].astype(np.float32))[None]
+    return row, torch.ones(row.shape[:2], dtype=torch.long)
+
+
+def test_undistilled_sources_learn_from_their_own_labels() -> None:
+    pairs = [
+        Pair("c", "e", (SUPPORTS,), source, source)
+        for source in ("climate-fever", "climate-fever-symmetric", "wice", "sufficient-facts-fever")
+    ]
+    assert distil_shares(pairs, Settings(distil=0.5)).tolist() == [0.5] * 4
+    shares = distil_shares(pairs, Settings(distil=0.5, undistilled=("climate-fever",)))
+    assert shares.tolist() == [0.0, 0.0, 0.5, 0.5]
+
+
+@pytest.mark.parametrize(("share", "follows_teacher"), [(1.0, True), (0.0, False)])
+def test_fit_learns_from_the_teacher_by_its_share(share: float, follows_teacher: bool) -> None:
+    model, stage = _tiny_stage(96, seed=3)
+    gold = np.array([p.labels[0] for p in stage.pairs])
+    opposite = np.where(gold == SUPPORTS, REFUTES, SUPPORTS)
+    teacher = np.eye(3, dtype=np.float32)[opposite]
+    taught = Stage(stage.rows, stage.pairs, teacher, np.full(len(gold), share, dtype=np.float32))
+    settings = Settings(lr=3e-3, batch=8)
+    fit(model, list(model.parameters()), taught, settings, 12, random.Random(3), float("inf"))
+    assert (_learnt(model, stage) == (opposite if follows_teacher else gold)).mean() >= 0.9
