@@ -1016,9 +1016,9 @@ def train(root: Path, out: Path, settings: Settings, cache_path: Path | None) ->
 
 def distil_shares(pairs: Sequence[Pair], settings: Settings) -> np.ndarray:
     """The teacher's share of each pair's loss: ``distil``, or 0 for an undistilled source."""
-    skipped = tuple(settings.undistilled)
+    skipped = tuple(settings.undistilled)  # startswith(()) is False: none skipped
     return np.array(
-        [0.0 if skipped and p.source.startswith(skipped) else settings.distil for p in pairs],
+        [0.0 if p.source.startswith(skipped) else settings.distil for p in pairs],
         dtype=np.float32,
     )
 
