@@ -20,6 +20,7 @@ from pathlib import Path
 from storycheck.models.lm import load_lm
 from storycheck.repair.corpus import articles
 from storycheck.repair.despin import Despinner
+from storycheck.repair.encoder import load_encoder
 from storycheck.repair.evaluate import Tally, compare
 from storycheck.repair.spinner import TOKEN, Spinner, SpinSettings
 
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     engine = Despinner()
-    load_lm()  # the despinner loads SmolLM2 with the first spun text: count it as load here
+    # The despinner loads SmolLM2 and MiniLM with the first spun text: count them as load here.
+    load_lm()
+    load_encoder()
     load_s = time.perf_counter() - t0
 
     pool = articles(args.bbc, "heldout")

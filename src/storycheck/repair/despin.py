@@ -18,6 +18,9 @@ How (docs/despin.md has the measured figures):
    and for the types still in doubt (``Params.branch_gap``) the top originals are scored in
    place with the words after them, as branches of that one reading; the replace model reads
    how much better they fit there than the word seen.
+5. MiniLM reads the same restoration in both directions at once (``encoder.py``): one more
+   score per candidate at every site, from the words on both sides, for the ranker and the
+   replace model.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from storycheck.errors import MissingResourceError
 from storycheck.models.lm import CausalLM, Prefix, load_lm
+from storycheck.repair.encoder import SiteEncoder, load_encoder
 from storycheck.repair.ngram import BOS, TOKEN, NgramModel, load_model, normalize
 from storycheck.repair.spinner import DEFAULT_STOPWORDS
 from storycheck.repair.wordnet import SpinTable, load_table
@@ -46,7 +52,7 @@ class Params:
     ``bench/despin_bbc.py``. The right-context settings (``branch_*``) trade restoration
     against speed and were chosen on 40 held-out articles (docs/despin.md). The learnt weights
     (how to rank originals, which types to replace, document score) live in
-    ``data/despin-weights-v3.json``, written by ``python -m storycheck.repair.train_despin``.
+    ``data/despin-weights-v4.json``, written by ``python -m storycheck.repair.train_despin``.
     """
 
     linked_share: float = 0.3  # assumed share of replacements from linked synsets (channel)
@@ -65,6 +71,7 @@ class Params:
     branch_gap: float = 3.0
     w_branch: float = 2.0  # weight of that right-context gain when choosing among them
     right_words: int = 2  # words after the site read with each original in doubt
+    encoder: bool = True  # MiniLM's both-sided evidence in pass 2 (the weights expect it)
 
 
 PARAMS = Params()
@@ -72,9 +79,10 @@ PARAMS = Params()
 BRANCH_CHUNKS = 8
 # The pipeline reruns the despin stage when this changes: bump it with the weights, Params or
 # the decision rules (4: a losing claimant of an original is decided again, not left; 5: digit
-# originals never crowd words out of a site's candidates).
-VERSION = 5
-WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v3.json"
+# originals never crowd words out of a site's candidates;
+# 6: MiniLM's both-sided evidence in the ranker and the replace model).
+VERSION = 6
+WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v4.json"
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
     "trigram gain, sum over occurrences",
@@ -90,6 +98,8 @@ RANK_FEATURES = (
     "original is one word",
     "original is a stop word (spinners leave those alone)",
     "original contains a digit (spinners leave digits alone)",
+    "MiniLM both-sided gain, sum over occurrences",
+    "MiniLM both-sided gain, mean",
 )
 
 
@@ -221,6 +231,7 @@ class _Candidate:
     per: list[float]  # trigram gain over the word seen, per occurrence
     is_seen: bool
     lm_gain: float  # SmolLM2 left-context gain, summed over the sites it read
+    both_gain: float  # MiniLM both-sided gain, mean over occurrences
     features: list[float]  # what the learnt ranker reads (pass 2 only)
 
 
@@ -229,6 +240,18 @@ class _Ranking:
     rows: list[_Candidate]  # best first
     base: list[float]  # trigram log-prob of the word seen, per occurrence
     lm_sites: int  # occurrences SmolLM2 read
+
+
+@dataclass
+class _FirstPass:
+    """Pass 1's decisions and the text they restore (``spans`` and ``in_place`` per site)."""
+
+    decisions: dict[str, _Decision]
+    slots: list[list[str]]
+    seen: set[str]
+    text: str
+    spans: list[tuple[int, int]]
+    in_place: list[str]
 
 
 @dataclass
@@ -283,6 +306,11 @@ class Despinner:
     def lm(self) -> CausalLM | None:
         """SmolLM2, loaded when the first spun text needs it: clean stories never pay for it."""
         return load_lm() if self.params.w_lm else None
+
+    @cached_property
+    def encoder(self) -> SiteEncoder | None:
+        """MiniLM, loaded with SmolLM2 when the first spun text needs it."""
+        return load_encoder() if self.params.encoder else None
 
     # -- candidates -------------------------------------------------------------------------
     def channel(self, spun: str, original: str, tier: int) -> float:
@@ -385,6 +413,7 @@ class Despinner:
         slots: list[list[str]],
         seen: set[str],
         lm: _ContextLM | None = None,
+        both: _BothSides | None = None,
     ) -> _Ranking | None:
         """Every candidate original of one observed type, best first. With SmolLM2's reading
         (pass 2) the learnt ranker orders them; pass 1 (and training's first stage, before a
@@ -402,20 +431,26 @@ class Despinner:
         rows = []
         lm_rows = lm.rows(group) if lm is not None else []
         lm_base = lm.score(lm_rows, key) if lm_rows else 0.0
+        both_rows = both.rows(group) if both is not None else []
+        both_base = both.scores(both_rows, key) if both_rows else None
         for orig in cands:
             per = [logprob(left, orig.words, right) - b
                    for (left, right), b in zip(contexts, base, strict=True)]  # fmt: skip
             is_seen = orig.text in seen
             lm_gain = lm.score(lm_rows, orig.text) - lm_base if lm_rows else 0.0
+            both_gain = (both.scores(both_rows, orig.text) - both_base
+                         if both is not None and both_base is not None else None)  # fmt: skip
+            both_sum = float(both_gain.sum()) if both_gain is not None else 0.0
+            both_mean = float(both_gain.mean()) if both_gain is not None else 0.0
             features = (_rank_features(orig, per, is_seen, lm_gain, len(lm_rows),
-                                       len(seen_words), p.clip)
+                                       len(seen_words), both_sum, both_mean, p.clip)
                         if lm is not None else [])  # fmt: skip
             if learnt is not None:
                 rank = learnt.score(features)
             else:
                 rank = (sum(per) + p.w_lm * lm_gain + p.w_channel * orig.log_chan
                         - p.seen_penalty * is_seen)  # fmt: skip
-            rows.append(_Candidate(rank, orig, per, is_seen, lm_gain, features))
+            rows.append(_Candidate(rank, orig, per, is_seen, lm_gain, both_mean, features))
         rows.sort(key=lambda row: -row.rank)
         return _Ranking(rows, base, len(lm_rows))
 
@@ -470,6 +505,7 @@ class Despinner:
         key_p1 = sum(math.log(self.model.p1(w)) for w in key.split())
         lm_best = _clip(max(r.lm_gain for r in rows), c)
         lm_gain = _clip(best.lm_gain, c)
+        both_gain = _clip(best.both_gain, c)
         features = [
             total,
             total / len(per),
@@ -495,6 +531,8 @@ class Despinner:
             _clip(branch, c),  # right context: the original against the word seen
             float(bool(gains)),
             _clip(max(gains.values(), default=0.0), c) - _clip(branch, c),
+            both_gain,  # both-sided context: the original against the word seen
+            _clip(max(r.both_gain for r in rows), c) - both_gain,
         ]
         return best.orig.text, features
 
@@ -506,6 +544,7 @@ class Despinner:
         final: bool,
         intensity: float = 0.0,
         lm: _ContextLM | None = None,
+        both: _BothSides | None = None,
     ) -> dict[str, _Decision]:
         """One decision per observed type.
 
@@ -517,7 +556,7 @@ class Despinner:
             by_key[site.key].append(site)
         rankings = {}
         for key, group in by_key.items():
-            ranking = self._rank(key, group, slots, seen, lm)
+            ranking = self._rank(key, group, slots, seen, lm, both)
             if ranking is not None:
                 rankings[key] = ranking
         gains = self._branch_gains(by_key, rankings, lm) if final and lm is not None else {}
@@ -566,13 +605,9 @@ class Despinner:
                 taken.add(decision.choice)
         return decisions
 
-    def analyse(self, text: str, force: bool = False):
-        """Tokens, sites, score and per-type decisions (``force`` skips the gate; for training)."""
-        toks = _tokenize(text)
-        sites = self._sites(text, toks)
-        score = self.score(toks, sites)
-        if not sites or (score < self.weights.detect.threshold and not force):
-            return toks, sites, score, None
+    def first_pass(self, text: str, toks: list[_Token], sites: list[_Site]) -> _FirstPass:
+        """Pass 1 (trigram context, hand-set margin) and the text it restores: the context
+        that SmolLM2 and MiniLM read in pass 2."""
         slots = [[t.norm] for t in toks]
         covered = {j for s in sites for j in range(s.index, s.index + s.length)}
         # Words left as they were. Only those followed by a space count: seed 000's spinner
@@ -583,17 +618,42 @@ class Despinner:
             if t.raw.islower() and j not in covered and text[t.end : t.end + 1] == " "
         }
         first = self._decide(sites, slots, seen, final=False)
-        # Share of site types pass 1 replaced: how hard this document was spun.
-        intensity = sum(d.choice != k for k, d in first.items()) / max(len(first), 1)
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        in_place: list[str] = []
+        cursor = length = 0
         for site in sites:
+            a, b = toks[site.index].start, toks[site.index + site.length - 1].end
             choice = first[site.key].choice if site.key in first else site.key
             if choice != site.key:
                 slots[site.index] = [normalize(m.group()) for m in TOKEN.finditer(choice)]
                 for j in range(site.index + 1, site.index + site.length):
                     slots[j] = []
-        lm = (_ContextLM(self.lm, text, toks, sites, first, self.params)
+            piece = text[a:b] if choice == site.key else choice
+            pieces.append(text[cursor:a])
+            length += a - cursor
+            pieces.append(piece)
+            spans.append((length, length + len(piece)))
+            in_place.append(choice)
+            length += len(piece)
+            cursor = b
+        pieces.append(text[cursor:])
+        return _FirstPass(first, slots, seen, "".join(pieces), spans, in_place)
+
+    def analyse(self, text: str, force: bool = False):
+        """Tokens, sites, score and per-type decisions (``force`` skips the gate; for training)."""
+        toks = _tokenize(text)
+        sites = self._sites(text, toks)
+        score = self.score(toks, sites)
+        if not sites or (score < self.weights.detect.threshold and not force):
+            return toks, sites, score, None
+        fp = self.first_pass(text, toks, sites)
+        # Share of site types pass 1 replaced: how hard this document was spun.
+        intensity = sum(d.choice != k for k, d in fp.decisions.items()) / max(len(fp.decisions), 1)
+        lm = (_ContextLM(self.lm, fp.text, sites, fp.spans, self.params)
               if self.lm is not None else None)  # fmt: skip
-        final = self._decide(sites, slots, seen, True, intensity, lm)
+        both = _BothSides(self.encoder, fp, sites) if self.encoder is not None else None
+        final = self._decide(sites, fp.slots, fp.seen, True, intensity, lm, both)
         return toks, sites, score, final
 
     def despin(self, text: str) -> DespinResult:
@@ -637,6 +697,8 @@ def _rank_features(
     lm_gain: float,
     lm_sites: int,
     seen_words: int,
+    both_sum: float,
+    both_mean: float,
     clip: float,
 ) -> list[float]:
     """``RANK_FEATURES`` of one candidate original."""
@@ -655,7 +717,33 @@ def _rank_features(
         float(len(orig.words) == 1),
         float(orig.stopword),
         float(orig.digit),
+        _clip(both_sum, clip),
+        _clip(both_mean, clip),
     ]
+
+
+class _BothSides:
+    """MiniLM's reading of the first-pass restoration: a vector per site, against which each
+    candidate is scored; ``keep`` terms add the head's learnt preference for the word seen and
+    for the word pass 1 left in place."""
+
+    def __init__(self, encoder: SiteEncoder, first: _FirstPass, sites: list[_Site]) -> None:
+        self.encoder = encoder
+        self.vectors = encoder.read(first.text, first.spans)
+        self._row = {site.index: row for row, site in enumerate(sites)}
+        self._in_place = first.in_place
+        self._sites = sites
+
+    def rows(self, group: list[_Site]) -> list[int]:
+        return [self._row[s.index] for s in group]
+
+    def scores(self, rows: list[int], word: str) -> np.ndarray:
+        """The head's score of ``word`` at each of the rows' sites."""
+        keep = self.encoder.head.keep
+        out = self.encoder.scores(self.vectors[rows], word)
+        if word == self._sites[rows[0]].key:
+            out = out + keep[0]
+        return out + keep[1] * np.array([self._in_place[r] == word for r in rows])
 
 
 class _ContextLM:
@@ -669,34 +757,15 @@ class _ContextLM:
     context that tells "child sexual abuse" from "kid sexual abuse". The word the first pass
     left in place is read from the reading itself, at no cost."""
 
-    def __init__(self, lm: CausalLM, text: str, toks: list[_Token], sites: list[_Site],
-                 first: dict[str, _Decision], params: Params) -> None:  # fmt: skip
-        import numpy as np
-
+    def __init__(self, lm: CausalLM, restored: str, sites: list[_Site],
+                 spans: list[tuple[int, int]], params: Params) -> None:  # fmt: skip
         self.lm = lm
-        pieces: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        cursor = length = 0
-        for site in sites:
-            a, b = toks[site.index].start, toks[site.index + site.length - 1].end
-            choice = first[site.key].choice if site.key in first else site.key
-            piece = text[a:b] if choice == site.key else choice
-            pieces.append(text[cursor:a])
-            length += a - cursor
-            starts.append(length)
-            pieces.append(piece)
-            length += len(piece)
-            ends.append(length)
-            cursor = b
-        pieces.append(text[cursor:])
-        restored = "".join(pieces)
         # site token index -> (table row, space before, chunk, prefix row, words after it)
         self._site: dict[int, tuple[int, bool, int, int, str]] = {}
         self._prefixes: list[Prefix | None] = []
         blocks = []
         offset = row_base = 0
-        site_iter = iter(zip(sites, starts, ends, strict=True))
+        site_iter = iter((site, a, b) for site, (a, b) in zip(sites, spans, strict=True))
         pending = next(site_iter, None)
         for chunk in _chunks(restored, params.lm_chunk_chars):
             ids, offsets = lm.encode(chunk)

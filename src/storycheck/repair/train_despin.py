@@ -42,7 +42,7 @@ from storycheck.repair.spinner import Spinner, SpinSettings
 TRAIN_SEED_BASE = 1000  # benchmarks draw dictionaries from seeds >= 5000
 TARGET_DAMAGE = 0.0025  # clean-token damage allowed on held-back training spins; held-out
 # articles showed ~1.7x more (0.3% here gave 0.50% in bench/despin_bbc.py), the issue allows 0.5%
-N_REPLACE_FEATURES = 24
+N_REPLACE_FEATURES = 26
 CALIBRATION_FOLD = 4
 TREES = 200  # boosting rounds of the replace model
 LEAVES = 15  # leaves per tree
@@ -120,6 +120,17 @@ def fit_ranker(types: list[tuple[np.ndarray, int, float]], l2: float = RANK_L2) 
     return Linear(tuple(round(float(b), 6) for b in result.x))
 
 
+def spin_settings(rng: random.Random, seed: int) -> SpinSettings:
+    """One training spinner: its own dictionary (``seed``) and random shares of words left
+    alone, linked replacements and phrases, so the models see many spinners' habits."""
+    return SpinSettings(
+        seed=seed,
+        keep_share=rng.uniform(0.1, 0.6),
+        linked_share=rng.uniform(0.15, 0.45),
+        phrase_share=rng.uniform(0.3, 0.7),
+    )
+
+
 def placeholder(rank: Linear | None = None) -> Weights:
     """Weights that replace nothing and call everything spun: the trainer needs the pipeline
     to run before the replace and detect models exist."""
@@ -145,12 +156,7 @@ def collect(root: Path, docs: int, seed: int, rank: Linear | None):
     clean_words = 0
     ranking = [0, 0]
     for i, (_, text) in enumerate(pool[:docs]):
-        settings = SpinSettings(
-            seed=TRAIN_SEED_BASE + i,
-            keep_share=rng.uniform(0.1, 0.6),
-            linked_share=rng.uniform(0.15, 0.45),
-            phrase_share=rng.uniform(0.3, 0.7),
-        )
+        settings = spin_settings(rng, TRAIN_SEED_BASE + i)
         spin = Spinner(settings, table=engine.table).spin(text)
         toks, sites, _, decisions = engine.analyse(spin.text, force=True)
         doc_x.append(engine.doc_features(toks, sites))

@@ -1,0 +1,117 @@
+"""MiniLM's both-sided reading for the despinner: context moves a candidate's score the right
+way, windows join without seams, and the trainer fits a head that loads."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import DEMO
+from storycheck.repair.encoder import WINDOW, Head, SiteEncoder, _erf, load_encoder
+
+
+def _gain(text: str, word: str, original: str) -> float:
+    """How much better the head scores ``original`` than ``word`` at ``word`` in ``text``."""
+    enc = load_encoder()
+    start = text.index(word)
+    vectors = enc.read(text, [(start, start + len(word))])
+    return float(enc.scores(vectors, original)[0] - enc.scores(vectors, word)[0])
+
+
+def test_context_after_the_word_moves_its_score():
+    """Only the words after "kid" say it stood for "child" here: left-to-right models cannot
+    see them, MiniLM reads both sides at once."""
+    abuse = _gain("Police charged him with kid sexual abuse offences in the town.", "kid", "child")
+    goats = _gain("The goat had a kid on the farm last spring, the farmer said.", "kid", "child")
+    assert abuse > goats + 1.0
+
+
+def test_a_wrong_sense_reads_as_such_in_context():
+    spun = _gain("Helium said the plan would cut waiting times in half.", "Helium", "he")
+    real = _gain("The balloon was filled with helium before the launch.", "helium", "he")
+    assert spun > real + 2.0
+
+
+def test_a_word_reads_alike_wherever_the_windows_fall():
+    """Far into a long text a word is read from another window, at another place in it; its
+    vector must stay close to a short text's reading of it, and closer than its neighbour's."""
+    enc = load_encoder()
+    sentence = "The port authority said fourteen ships were diverted to Kelham on Tuesday. "
+    filler = "Engineers inspected the quay and the cranes for damage after the storm. "
+
+    def read(text: str, word: str) -> np.ndarray:
+        start = text.index(word)
+        return enc.hidden(text, [(start, start + len(word))])[0]
+
+    def cosine(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+    short = read(filler * 4 + sentence + filler * 4, "diverted")
+    for repeats in (0, 5, 13, 21, 34):
+        text = filler * repeats + sentence + filler * 40
+        assert len(enc._tokenizer.encode(text, add_special_tokens=False).ids) > 2 * WINDOW
+        here = read(text, "diverted")
+        assert cosine(here, short) > 0.8
+        assert cosine(here, short) > cosine(read(text, " were"), short) + 0.2
+
+
+def test_spans_without_word_pieces_read_as_zeros():
+    enc = load_encoder()
+    text = "Rain fell on Monday."
+    vectors = enc.hidden(text, [(0, 4), (4, 5), (5, 9)])
+    assert vectors[0].any() and vectors[2].any()
+    assert not vectors[1].any()  # a space holds no word piece
+    assert not enc.hidden("", [(0, 0)]).any()
+
+
+def test_erf_matches_the_standard_library():
+    x = np.linspace(-4, 4, 81)
+    assert np.allclose(_erf(x), [math.erf(v) for v in x], atol=2e-7)
+
+
+def test_missing_head_names_reinstalling(tmp_path):
+    from storycheck.errors import MissingResourceError
+
+    with pytest.raises(MissingResourceError, match="reinstall"):
+        Head.load(tmp_path / "absent.npz")
+
+
+def test_trainer_fits_a_head_that_loads(tmp_path, monkeypatch):
+    """``train_encoder`` on a few spun articles: the head it writes loads, scores like the torch
+    head it was trained as, and puts the truth first on most training sites."""
+    from storycheck.repair import train_encoder
+    from storycheck.repair.corpus import part_of
+
+    text = (DEMO / "07-authority-statement.txt").read_text() * 2
+    made = 0
+    for n in range(40):
+        rel = f"news/{n:03d}.txt"
+        if part_of(rel) == "ngram" and made < 3:
+            (tmp_path / "news").mkdir(exist_ok=True)
+            (tmp_path / rel).write_text(text, encoding="utf-8")
+            made += 1
+    assert made == 3
+    enc, hidden, cands, truth, in_place, owner = train_encoder.collect(tmp_path, made, seed=1)
+    assert len(cands) == len(truth) == len(hidden) > 50
+    assert (truth > 0).any() and (truth == 0).any()  # spun sites and sites left alone
+    monkeypatch.setattr(train_encoder, "HIDDEN", 32)
+    arrays = train_encoder.train(enc, hidden, cands, truth, in_place, owner, epochs=10, seed=0)
+    path = tmp_path / "head.npz"
+    np.savez_compressed(path, **arrays)
+    head = Head.load(path)
+    fitted = SiteEncoder(head=head)
+    right = 0
+    fitted_rows = owner % 5 != 0  # what the trainer fitted on (it holds one article in five)
+    rows = zip(hidden[fitted_rows], [c for c, f in zip(cands, fitted_rows, strict=True) if f],
+               truth[fitted_rows], in_place[fitted_rows], strict=True)  # fmt: skip
+    for vector, words, t, placed in rows:
+        site = head.site_vectors(vector.astype(np.float32)[None])
+        scores = [float(fitted.scores(site, w)[0]) for w in words]
+        scores[0] += head.keep[0]
+        if placed >= 0:
+            scores[placed] += head.keep[1]
+        right += int(np.argmax(scores) == t)
+    first_pass = (in_place[fitted_rows] == truth[fitted_rows]).mean()
+    assert right / fitted_rows.sum() > first_pass
