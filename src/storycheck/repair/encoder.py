@@ -26,6 +26,10 @@ HEAD_PATH = Path(__file__).parent / "data" / "despin-encoder-v1.npz"
 WINDOW = 254  # word pieces per pass, [CLS] and [SEP] aside (the model takes 512)
 STRIDE = 127  # windows overlap by half, so every site has context on both sides
 CLS, SEP = 101, 102
+# Windows per ONNX call: bounds memory on huge documents. The int8 graph scales activations over
+# a whole call, so a site's vector depends a little on its call's other windows; a typical
+# article (up to 8 windows) is read in one call, as in training.
+RUN = 8
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,12 @@ class SiteEncoder:
             window = ids[k * STRIDE : k * STRIDE + WINDOW]
             batch[k, : len(window) + 2] = [CLS, *window, SEP]
             mask[k, : len(window) + 2] = 1
-        feeds = {"input_ids": batch, "attention_mask": mask, "token_type_ids": np.zeros_like(batch)}
-        states = self._session.run(None, feeds)[0]
+        parts = []
+        for k in range(0, count, RUN):
+            ids_k, mask_k = batch[k : k + RUN], mask[k : k + RUN]
+            feeds = {"input_ids": ids_k, "attention_mask": mask_k, "token_type_ids": 0 * ids_k}
+            parts.append(self._session.run(None, feeds)[0])
+        states = np.concatenate(parts)
         first = 0
         for row, (start, end) in enumerate(spans):  # spans come in text order
             while first < len(ids) and offsets[first][1] <= start:
