@@ -3,13 +3,11 @@ way, windows join without seams, and the trainer fits a head that loads."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from conftest import DEMO
-from storycheck.repair.encoder import WINDOW, Head, SiteEncoder, _erf, load_encoder
+from storycheck.repair.encoder import WINDOW, Head, SiteEncoder, load_encoder
 
 
 def _gain(text: str, word: str, original: str) -> float:
@@ -64,11 +62,6 @@ def test_spans_without_word_pieces_read_as_zeros():
     assert vectors[0].any() and vectors[2].any()
     assert not vectors[1].any()  # a space holds no word piece
     assert not enc.hidden("", [(0, 0)]).any()
-
-
-def test_erf_matches_the_standard_library():
-    x = np.linspace(-4, 4, 81)
-    assert np.allclose(_erf(x), [math.erf(v) for v in x], atol=2e-7)
 
 
 def test_missing_head_names_reinstalling(tmp_path):

@@ -43,17 +43,25 @@ def onnx_dir() -> Path:
     return data_dir() / DEFAULT_NAME
 
 
+@cache
+def onnx_session(model: Path):
+    """One onnxruntime session per model file and process: the embedder and the despinner's
+    both-sided reader (``repair/encoder.py``) run the same MiniLM graph."""
+    import onnxruntime
+
+    return onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+
+
 class OnnxEmbedder:
     """The default model: mean-pooled MiniLM hidden states from an int8 ONNX graph."""
 
     def __init__(self, folder: Path) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         model, tokenizer = folder / "model.onnx", folder / "tokenizer.json"
         if not model.exists() or not tokenizer.exists():
             raise MissingResourceError(f"the sentence embedding model is missing: {INSTALL_HINT}")
-        self._session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+        self._session = onnx_session(model)
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()

