@@ -13,6 +13,7 @@ from storycheck.repair import wordnet
 from storycheck.repair.despin import (
     RANK_FEATURES,
     DespinResult,
+    _tokenize,
     default_despinner,
     despin,
     despin_many,
@@ -132,6 +133,17 @@ def test_number_words_stay_candidates_behind_many_digit_lemmas():
         "helium would close the plant connected Monday.\n"
     )
     assert "three million jobs" in result.text
+
+
+def test_a_phrase_may_open_with_a_stop_word():
+    """Spinners put in WordNet phrases that open with a stop word ("to a greater extent" for
+    "more", "the great unwashed" for "people"); each must be read as one site. A stop word on
+    its own is never one."""
+    engine = default_despinner()
+    text = "Prices rose to a greater extent than wages, and the great unwashed paid.\n"
+    keys = [site.key for site in engine._sites(text, _tokenize(text))]
+    assert {"to a greater extent", "the great unwashed"} <= set(keys)
+    assert not {"to", "a", "the", "and"} & set(keys)
 
 
 def test_proper_nouns_quotes_and_numbers_are_not_repaired():

@@ -52,7 +52,7 @@ class Params:
     ``bench/despin_bbc.py``. The right-context settings (``branch_*``) trade restoration
     against speed and were chosen on 40 held-out articles (docs/despin.md). The learnt weights
     (how to rank originals, which types to replace, document score) live in
-    ``data/despin-weights-v4.json``, written by ``python -m storycheck.repair.train_despin``.
+    ``data/despin-weights-v5.json``, written by ``python -m storycheck.repair.train_despin``.
     """
 
     linked_share: float = 0.3  # assumed share of replacements from linked synsets (channel)
@@ -80,9 +80,10 @@ BRANCH_CHUNKS = 8
 # The pipeline reruns the despin stage when this changes: bump it with the weights, Params or
 # the decision rules (4: a losing claimant of an original is decided again, not left; 5: digit
 # originals never crowd words out of a site's candidates;
-# 6: MiniLM's both-sided evidence in the ranker and the replace model).
-VERSION = 6
-WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v4.json"
+# 6: MiniLM's both-sided evidence in the ranker and the replace model; 7: phrases that open
+# with a stop word are sites).
+VERSION = 7
+WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v5.json"
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
     "trigram gain, sum over occurrences",
@@ -359,9 +360,11 @@ class Despinner:
         i = 0
         while i < len(toks):
             raw = toks[i].raw
-            if not raw or not _candidate_word(raw):
+            if not raw:
                 i += 1
                 continue
+            # A phrase may open with a stop word ("to a lesser extent" for "less", "the great
+            # unwashed" for "people"); a single word may not.
             found = None
             for size in range(min(self.table.max_words, len(toks) - i), 1, -1):
                 last = toks[i + size - 1]
@@ -376,7 +379,7 @@ class Despinner:
                 if phrase in reverse:
                     found = _Site(i, size, phrase)
                     break
-            if found is None and raw.lower() in reverse:
+            if found is None and _candidate_word(raw) and raw.lower() in reverse:
                 found = _Site(i, 1, raw.lower())
             if found is not None:
                 sites.append(found)

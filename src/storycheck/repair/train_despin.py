@@ -40,8 +40,9 @@ from storycheck.repair.despin import (
 from storycheck.repair.spinner import Spinner, SpinSettings
 
 TRAIN_SEED_BASE = 1000  # benchmarks draw dictionaries from seeds >= 5000
-TARGET_DAMAGE = 0.0025  # clean-token damage allowed on held-back training spins; held-out
-# articles showed ~1.7x more (0.3% here gave 0.50% in bench/despin_bbc.py), the issue allows 0.5%
+TARGET_DAMAGE = 0.002  # clean-token damage allowed on held-back training spins; held-out
+# articles show about twice as much (0.25% here gave 0.52% in bench/despin_bbc.py with
+# version 7's sites; 0.3% gave 0.50% in an earlier version), and the issue allows 0.5%
 N_REPLACE_FEATURES = 26
 CALIBRATION_FOLD = 4
 TREES = 200  # boosting rounds of the replace model
