@@ -144,6 +144,12 @@ def test_a_phrase_may_open_with_a_stop_word():
     keys = [site.key for site in engine._sites(text, _tokenize(text))]
     assert {"to a greater extent", "the great unwashed"} <= set(keys)
     assert not {"to", "a", "the", "and"} & set(keys)
+    result = despin(
+        "Helium said successful a statement that prices had risen to a greater extent than "
+        "wages connected Monday, and that the great unwashed would pay arsenic a result.\n"
+    )
+    pairs = {(r.observed, r.restored) for r in result.repairs}
+    assert {("to a greater extent", "more"), ("the great unwashed", "people")} <= pairs
 
 
 def test_proper_nouns_quotes_and_numbers_are_not_repaired():
