@@ -442,7 +442,7 @@ class Despinner:
             is_seen = orig.text in seen
             lm_gain = lm.score(lm_rows, orig.text) - lm_base if lm_rows else 0.0
             both_sum = both_mean = 0.0
-            if both is not None and both_base is not None:
+            if both_base is not None:
                 both_gain = both.scores(both_rows, orig.text) - both_base
                 both_sum, both_mean = float(both_gain.sum()), float(both_gain.mean())
             features = (_rank_features(orig, per, is_seen, lm_gain, len(lm_rows),

@@ -104,7 +104,7 @@ class SiteEncoder:
         middle."""
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
         ids, offsets = encoding.ids, encoding.offsets
-        out = np.zeros((len(spans), 384), dtype=np.float32)
+        out = np.zeros((len(spans), self._pieces.shape[1]), dtype=np.float32)
         if not ids:
             return out
         count = -(-max(len(ids) - WINDOW, 0) // STRIDE) + 1
@@ -143,7 +143,9 @@ class SiteEncoder:
     def piece_embedding(self, word: str) -> np.ndarray:
         """MiniLM's input embedding of ``word``: the mean of its word pieces' rows."""
         ids = self._tokenizer.encode(word, add_special_tokens=False).ids
-        return self._pieces[ids].mean(axis=0) if ids else np.zeros(384, dtype=np.float32)
+        if not ids:
+            return np.zeros(self._pieces.shape[1], dtype=np.float32)
+        return self._pieces[ids].mean(axis=0)
 
     def word(self, word: str) -> tuple[np.ndarray, float]:
         """(B e, u . e + bias) of a candidate word, cached: the part of its score that does not

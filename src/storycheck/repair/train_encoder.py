@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from storycheck.repair.corpus import articles
-from storycheck.repair.despin import Despinner, Params, _tokenize
+from storycheck.repair.despin import PARAMS, Despinner, Params, _tokenize
 from storycheck.repair.encoder import HEAD_PATH, SiteEncoder
 from storycheck.repair.spinner import Spinner
 from storycheck.repair.train_despin import placeholder, spin_settings
 
 ENCODER_SEED_BASE = 3000  # train_despin uses 1000+, the benchmarks 5000+
-CANDIDATES = 41  # the word seen and Params.top_k originals
+CANDIDATES = 1 + PARAMS.top_k  # the word seen and its candidate originals
 HIDDEN = 768
 
 
@@ -51,7 +51,6 @@ def collect(root: Path, docs: int, seed: int):
         for site, vector, placed in zip(sites, vectors, first.in_place, strict=True):
             where = (toks[site.index].start, toks[site.index + site.length - 1].end)
             words = [site.key] + [c.text for c in engine.candidates(site.key)]
-            words = words[:CANDIDATES]
             right = spans.get(where, site.key)
             if right not in words or not vector.any():
                 continue
