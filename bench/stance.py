@@ -261,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     # A Hugging Face folder (a user's model, or train_teacher's) has no training record: the
     # stance recipe's seed and sources are assumed, as train_teacher uses them.
     training = json.loads(config_path.read_text()).get("training", {}).get("settings", {})
-    seed = args.seed if args.seed is not None else training.get("seed", Settings.seed)
+    own = training.get("split_seed")
+    own = training.get("seed", Settings.seed) if own is None else own
+    seed = args.seed if args.seed is not None else own
     t0 = time.perf_counter()
     model = load_stance_model(args.model)
     load_s = time.perf_counter() - t0
