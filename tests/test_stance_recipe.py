@@ -182,12 +182,21 @@ def test_fit_learns_a_stage_and_counts_what_it_saw() -> None:
     assert (_learnt(model, stage) == gold).mean() >= 0.9, "the stage's labels are learnt"
 
 
-def test_fit_stops_at_the_deadline_after_one_batch() -> None:
+def test_fit_stops_at_the_deadline_after_one_batch(capsys: pytest.CaptureFixture[str]) -> None:
     model, stage = _tiny_stage(40, seed=2)
     before = upper_logits(model, *_first_batch(stage), 0).detach().clone()
     seen = fit(model, list(model.parameters()), stage, Settings(batch=8), 3, random.Random(2), 0.0)
     assert seen == 8
     assert not torch.equal(upper_logits(model, *_first_batch(stage), 0), before), "one step"
+    assert "after 1 of 5 steps of epoch 1 of 3" in capsys.readouterr().err
+
+
+def test_fit_that_finishes_its_schedule_warns_of_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    model, stage = _tiny_stage(16, seed=2)
+    fit(model, list(model.parameters()), stage, Settings(batch=8), 1, random.Random(2), 1e12)
+    assert "time budget" not in capsys.readouterr().err
 
 
 def _learnt(model: torch.nn.Module, stage: Stage) -> np.ndarray:

@@ -1103,6 +1103,14 @@ def fit(
         if after_epoch is not None:
             after_epoch(epoch, loss_sum / max(steps, 1), seen)
         if time.perf_counter() > deadline:
+            if epoch < epochs or steps < steps_per_epoch:
+                # Stopped mid-schedule: not the recipe's model, so say so loudly.
+                print(
+                    f"time budget (--minutes) reached after {steps} of {steps_per_epoch} steps "
+                    f"of epoch {epoch} of {epochs}: the schedule did not finish",
+                    file=sys.stderr,
+                    flush=True,
+                )
             break
     return seen
 
