@@ -1,6 +1,6 @@
 """Stance benchmark: the stance model next to an embedding-cosine baseline, on unseen pairs.
 
-Usage: python bench/stance.py PATH_TO_SHARED_DATA [--model FOLDER] [--seed S]
+Usage: python bench/stance.py PATH_TO_SHARED_DATA [--model FOLDER] [--seed S] [--against FOLDER]
 (needs scikit-learn, the ``train`` extra: ``pip install -e '.[train]'``)
 
 Evaluation sets: the held-out split of every source of ``storycheck.train_stance`` (its split,
@@ -17,7 +17,8 @@ restriction, ``crosscheck.exclusive``), that followed by the consistency layer (
 uses it) and the baseline: accuracy and macro-F1, 3-way where the set has three labels, 2-way
 (supports vs refutes: the larger of the two probabilities) where the gold label is one of those,
 and supports-vs-not where a set has "not entailed" labels; Climate-FEVER verdicts on the held-out
-claims; pairs/s; the command line.
+claims; pairs/s; the command line. With ``--against``, also the paired bootstrap difference of
+verify's verdicts between this model and another on the same claims.
 
 Baseline: cosine similarity of the two sentence embeddings (``load_embedder()``) cut into three
 bins by two thresholds, each bin labelled with its majority class, tuned on the training split of
@@ -162,24 +163,38 @@ def verdict_scores(
     }
 
 
-def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str, dict]:
-    stance_id = {"SUPPORTS": SUPPORTS, "REFUTES": REFUTES, "NOT_ENOUGH_INFO": NEUTRAL}
-    claims = [c for c in climate_claims(root) if is_heldout(f"cf:{c.claim_id}", seed)]
+def heldout_climate_claims(root: Path, seed: int) -> list:
+    return [c for c in climate_claims(root) if is_heldout(f"cf:{c.claim_id}", seed)]
+
+
+def judged(claims: Sequence, model) -> tuple[list[tuple[str, str]], np.ndarray, list]:
+    """Each claim's five gold evidence sentences: the pairs, the model's raw probabilities and
+    the sides verify takes (claims read plainly, then the consistency layer)."""
     pairs = [(c.claim, e) for c in claims for e in c.evidence]
     as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
-    gold = [c.verdict for c in claims]
     raw = model_probs(model, as_pairs)
-    model_stances = raw.argmax(1).reshape(len(claims), 5)
     probs = read_probs(model, as_pairs, raw)
     sides = [decide(claim, e, row) for (claim, e), row in zip(pairs, probs, strict=True)]
-    checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
-    # What verify answers: its own verdict rule (``verify.verdict.decide``) over the five
-    # sentences, each its own source; a sentence takes a side only when the exact checks decided
-    # it or the model is sure enough (``Stance.takes_side``).
-    verify_verdicts = [
+    return pairs, raw, sides
+
+
+def verify_answers(claims: Sequence, pairs: Sequence[tuple[str, str]], sides: Sequence) -> list:
+    """What verify answers: its own verdict rule (``verify.verdict.decide``) over the five
+    sentences, each its own source; a sentence takes a side only when the exact checks decided
+    it or the model is sure enough (``Stance.takes_side``)."""
+    return [
         _VERDICTS[verify_decide(c.claim, judged, {}).verdict]
         for c, judged in zip(claims, _as_judged(pairs, sides), strict=True)
     ]
+
+
+def climate_verdicts(claims: Sequence, model, bins: CosineBins) -> dict[str, dict]:
+    stance_id = {"SUPPORTS": SUPPORTS, "REFUTES": REFUTES, "NOT_ENOUGH_INFO": NEUTRAL}
+    pairs, raw, sides = judged(claims, model)
+    as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
+    gold = [c.verdict for c in claims]
+    model_stances = raw.argmax(1).reshape(len(claims), 5)
+    checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
     cosine_stances = bins.probs(as_pairs).argmax(1).reshape(len(claims), 5)
     return {
         "gold sentence labels (ceiling)": verdict_scores(
@@ -190,9 +205,31 @@ def climate_verdicts(root: Path, seed: int, model, bins: CosineBins) -> dict[str
             gold, [verdict(list(row)) for row in checked_stances]
         ),
         "storycheck verify (model + layer, sides taken when sure)": verdict_scores(
-            gold, verify_verdicts
+            gold, verify_answers(claims, pairs, sides)
         ),
         "cosine baseline": verdict_scores(gold, [verdict(list(row)) for row in cosine_stances]),
+    }
+
+
+def paired_difference(
+    gold: Sequence[str], ours: Sequence[str], theirs: Sequence[str], draws: int = 2000
+) -> dict[str, tuple[float, float, float]]:
+    """Median and 95% interval of (ours - theirs) in verdict accuracy and macro-F1, resampling
+    the claims together: two models' verdicts on the same claims are judged on one draw."""
+    g, a, b = np.array(gold), np.array(ours), np.array(theirs)
+
+    def both(index: np.ndarray, p: np.ndarray) -> np.ndarray:
+        macro = f1_score(
+            g[index], p[index], labels=list(VERDICTS), average="macro", zero_division=0
+        )
+        return np.array([(g[index] == p[index]).mean(), macro])
+
+    rng = np.random.default_rng(0)
+    draws_ = [rng.integers(0, len(g), len(g)) for _ in range(draws)]
+    spread = np.array([both(i, a) - both(i, b) for i in draws_])
+    low, median, high = np.percentile(spread, [2.5, 50, 97.5], axis=0)
+    return {
+        k: (float(low[n]), float(median[n]), float(high[n])) for n, k in enumerate(("acc", "f1"))
     }
 
 
@@ -255,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--model", help="model folder (default: the shipped model)")
     parser.add_argument("--seed", type=int, help="split seed (default: the model's own)")
+    parser.add_argument(
+        "--against", help="another model folder: paired difference of verify's verdicts"
+    )
     args = parser.parse_args(argv)
 
     config_path = Path(args.model or DEFAULT_DIR) / "config.json"
@@ -335,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     cf_train = [p for p in train if p.source == "climate-fever"]
-    verdicts = climate_verdicts(args.data, seed, model, CosineBins(cf_train))
+    claims = heldout_climate_claims(args.data, seed)
+    verdicts = climate_verdicts(claims, model, CosineBins(cf_train))
     print("\nClimate-FEVER verdicts, held-out claims (gold evidence, rule in the docstring)")
     print("| stances from | claims | accuracy (95% interval) | macro-F1 (95% interval) |")
     print("|---|---|---|---|")
@@ -345,6 +386,18 @@ def main(argv: list[str] | None = None) -> int:
             for key, (low, high) in (("acc", figures["acc_95"]), ("f1", figures["f1_95"]))
         ]
         print(f"| {name} | {figures['n']} | {cells[0]} | {cells[1]} |")
+    if args.against:
+        gold = [c.verdict for c in claims]
+
+        def answers(of) -> list[str]:
+            pairs, _, sides = judged(claims, of)
+            return verify_answers(claims, pairs, sides)
+
+        ours, theirs = answers(model), answers(load_stance_model(args.against))
+        print(f"\nverify's verdicts against {args.against}, on the same claims (this model minus")
+        print("that one; median and 95% interval of a paired bootstrap over the claims):")
+        for key, (low, median, high) in paired_difference(gold, ours, theirs).items():
+            print(f"  {key}: {100 * median:+.1f} ({100 * low:+.1f} to {100 * high:+.1f})")
 
     speed_pairs = [(p.claim, p.evidence) for p in fs["fever-symmetric-dev"]]
     started = time.perf_counter()
