@@ -142,29 +142,24 @@ def verdict_scores(
     hundred claims, and 24 disputed ones deciding a quarter of the macro-F1, one model's lead
     of a few points over another can be a handful of claims."""
     g, p = np.array(gold), np.array(predicted)
-
-    def both(index: np.ndarray) -> tuple[float, float]:
-        accuracy = float((g[index] == p[index]).mean())
-        macro = f1_score(
-            g[index], p[index], labels=list(VERDICTS), average="macro", zero_division=0
-        )
-        return accuracy, float(macro)
-
-    accuracy, macro = both(np.arange(len(g)))
+    accuracy, macro = _accuracy_f1(g, p, np.arange(len(g)))
     rng = np.random.default_rng(0)
-    spread = np.array([both(rng.integers(0, len(g), len(g))) for _ in range(draws)])
+    spread = np.array([_accuracy_f1(g, p, rng.integers(0, len(g), len(g))) for _ in range(draws)])
     low, high = np.percentile(spread, [2.5, 97.5], axis=0).round(4)
     return {
         "n": len(gold),
-        "acc": round(accuracy, 4),
-        "f1": round(macro, 4),
+        "acc": round(float(accuracy), 4),
+        "f1": round(float(macro), 4),
         "acc_95": (float(low[0]), float(high[0])),
         "f1_95": (float(low[1]), float(high[1])),
     }
 
 
-def heldout_climate_claims(root: Path, seed: int) -> list:
-    return [c for c in climate_claims(root) if is_heldout(f"cf:{c.claim_id}", seed)]
+def _accuracy_f1(gold: np.ndarray, predicted: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Verdict accuracy and macro-F1 over the claims at ``index`` (a bootstrap draw)."""
+    g, p = gold[index], predicted[index]
+    macro = f1_score(g, p, labels=list(VERDICTS), average="macro", zero_division=0)
+    return np.array([(g == p).mean(), macro])
 
 
 def judged(claims: Sequence, model) -> tuple[list[tuple[str, str]], np.ndarray, list]:
@@ -188,7 +183,10 @@ def verify_answers(claims: Sequence, pairs: Sequence[tuple[str, str]], sides: Se
     ]
 
 
-def climate_verdicts(claims: Sequence, model, bins: CosineBins) -> dict[str, dict]:
+def climate_verdicts(
+    claims: Sequence, model, bins: CosineBins
+) -> tuple[dict[str, dict], list[str]]:
+    """Verdict scores per source of stances, and verify's answer per claim (for ``--against``)."""
     stance_id = {"SUPPORTS": SUPPORTS, "REFUTES": REFUTES, "NOT_ENOUGH_INFO": NEUTRAL}
     pairs, raw, sides = judged(claims, model)
     as_pairs = [Pair(claim, e, (NEUTRAL,), "climate-fever", "") for claim, e in pairs]
@@ -196,6 +194,7 @@ def climate_verdicts(claims: Sequence, model, bins: CosineBins) -> dict[str, dic
     model_stances = raw.argmax(1).reshape(len(claims), 5)
     checked_stances = np.array([LABELS.index(s.label) for s in sides]).reshape(len(claims), 5)
     cosine_stances = bins.probs(as_pairs).argmax(1).reshape(len(claims), 5)
+    answers = verify_answers(claims, pairs, sides)
     return {
         "gold sentence labels (ceiling)": verdict_scores(
             gold, [verdict([stance_id[s] for s in c.stances]) for c in claims]
@@ -204,11 +203,9 @@ def climate_verdicts(claims: Sequence, model, bins: CosineBins) -> dict[str, dic
         "model + consistency layer": verdict_scores(
             gold, [verdict(list(row)) for row in checked_stances]
         ),
-        "storycheck verify (model + layer, sides taken when sure)": verdict_scores(
-            gold, verify_answers(claims, pairs, sides)
-        ),
+        "storycheck verify (model + layer, sides taken when sure)": verdict_scores(gold, answers),
         "cosine baseline": verdict_scores(gold, [verdict(list(row)) for row in cosine_stances]),
-    }
+    }, answers
 
 
 def paired_difference(
@@ -217,16 +214,9 @@ def paired_difference(
     """Median and 95% interval of (ours - theirs) in verdict accuracy and macro-F1, resampling
     the claims together: two models' verdicts on the same claims are judged on one draw."""
     g, a, b = np.array(gold), np.array(ours), np.array(theirs)
-
-    def both(index: np.ndarray, p: np.ndarray) -> np.ndarray:
-        macro = f1_score(
-            g[index], p[index], labels=list(VERDICTS), average="macro", zero_division=0
-        )
-        return np.array([(g[index] == p[index]).mean(), macro])
-
     rng = np.random.default_rng(0)
     draws_ = [rng.integers(0, len(g), len(g)) for _ in range(draws)]
-    spread = np.array([both(i, a) - both(i, b) for i in draws_])
+    spread = np.array([_accuracy_f1(g, a, i) - _accuracy_f1(g, b, i) for i in draws_])
     low, median, high = np.percentile(spread, [2.5, 50, 97.5], axis=0)
     return {
         k: (float(low[n]), float(median[n]), float(high[n])) for n, k in enumerate(("acc", "f1"))
@@ -375,8 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     cf_train = [p for p in train if p.source == "climate-fever"]
-    claims = heldout_climate_claims(args.data, seed)
-    verdicts = climate_verdicts(claims, model, CosineBins(cf_train))
+    claims = [c for c in climate_claims(args.data) if is_heldout(f"cf:{c.claim_id}", seed)]
+    verdicts, ours = climate_verdicts(claims, model, CosineBins(cf_train))
     print("\nClimate-FEVER verdicts, held-out claims (gold evidence, rule in the docstring)")
     print("| stances from | claims | accuracy (95% interval) | macro-F1 (95% interval) |")
     print("|---|---|---|---|")
@@ -388,12 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {figures['n']} | {cells[0]} | {cells[1]} |")
     if args.against:
         gold = [c.verdict for c in claims]
-
-        def answers(of) -> list[str]:
-            pairs, _, sides = judged(claims, of)
-            return verify_answers(claims, pairs, sides)
-
-        ours, theirs = answers(model), answers(load_stance_model(args.against))
+        pairs, _, sides = judged(claims, load_stance_model(args.against))
+        theirs = verify_answers(claims, pairs, sides)
         print(f"\nverify's verdicts against {args.against}, on the same claims (this model minus")
         print("that one; median and 95% interval of a paired bootstrap over the claims):")
         for key, (low, median, high) in paired_difference(gold, ours, theirs).items():
