@@ -132,18 +132,16 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def export(
-    target: Path, source: Path | None = None, adapt: Callable[[object], None] | None = None
-) -> Path:
-    """Install step: export PyTorch weights (the packaged MiniLM unless ``source`` says
-    otherwise; ``adapt`` may change the loaded model first) to int8 ONNX (needs torch once)."""
+def export(target: Path, adapt: Callable[[object], None] | None = None) -> Path:
+    """Install step: export the packaged PyTorch weights to int8 ONNX (needs torch once);
+    ``adapt`` may change the loaded model first (the despinner's reader adds its changes)."""
     import shutil
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
-    source = source or package_dir()
+    source = package_dir()
     target.mkdir(parents=True, exist_ok=True)
     model = AutoModel.from_pretrained(str(source)).eval()
     if adapt is not None:

@@ -224,7 +224,7 @@ def build(target: Path, path: Path = HEAD_PATH) -> Path:
     """Install step: the packaged MiniLM with the shipped changes, as int8 ONNX in ``target``."""
     if not path.is_file():
         raise MissingResourceError(f"despinner encoder head missing at {path}: reinstall")
-    return export(target, package_dir(), adapt=lambda model: add_deltas(model, path))
+    return export(target, adapt=lambda model: add_deltas(model, path))
 
 
 def main(argv: list[str] | None = None) -> int:
