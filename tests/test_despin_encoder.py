@@ -108,17 +108,8 @@ def test_trainer_tunes_a_reader_that_ships(tmp_path, monkeypatch):
     path = tmp_path / "head.npz"
     np.savez_compressed(path, **arrays)
     reader = SiteEncoder(Head.load(path), build(tmp_path / "reader", path))
-    right = placed_right = total = 0
-    for art in arts[1:]:
-        vectors = reader.read(art.text, art.spans)
-        for r, words in enumerate(art.cands):
-            scores = np.array([reader.scores(vectors[r : r + 1], w)[0] for w in words])
-            scores[0] += reader.head.keep[0]
-            if art.in_place[r] >= 0:
-                scores[art.in_place[r]] += reader.head.keep[1]
-            right += int(scores.argmax() == art.truth[r])
-            placed_right += int(art.in_place[r] == art.truth[r])
-            total += 1
+    right = sum(ok for _, ok in train_encoder.reader_right(reader, arts[1:]))
+    placed_right = sum(p == t for a in arts[1:] for p, t in zip(a.in_place, a.truth, strict=True))
     assert right > placed_right
     plain = SiteEncoder(folder=onnx_dir()).hidden(arts[1].text, arts[1].spans)
     tuned = reader.hidden(arts[1].text, arts[1].spans)

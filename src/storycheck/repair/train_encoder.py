@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from storycheck.models.embed import package_dir
 from storycheck.repair.corpus import articles
 from storycheck.repair.despin import PARAMS, Despinner, Params, _tokenize
 from storycheck.repair.encoder import (
@@ -190,8 +191,6 @@ def train(arts: list[Article], epochs: int, seed: int, lr: float = 5e-4) -> dict
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModel
 
-    from storycheck.models.embed import package_dir
-
     torch.manual_seed(seed)
     rng = random.Random(seed)
     config = LoraConfig(
@@ -239,21 +238,27 @@ def train(arts: list[Article], epochs: int, seed: int, lr: float = 5e-4) -> dict
     return arrays
 
 
+def reader_right(encoder: SiteEncoder, arts: list[Article]) -> list[tuple[int, bool]]:
+    """(truth index, whether the reader put the truth first) per site of ``arts``, read by an
+    ONNX reader the way the despinner reads: head score plus the keep terms."""
+    keep = encoder.head.keep
+    right = []
+    for art in arts:
+        vectors = encoder.read(art.text, art.spans)
+        for r, words in enumerate(art.cands):
+            scores = np.array([encoder.scores(vectors[r : r + 1], w)[0] for w in words])
+            scores[0] += keep[0]
+            if art.in_place[r] >= 0:
+                scores[art.in_place[r]] += keep[1]
+            right.append((art.truth[r], int(scores.argmax()) == art.truth[r]))
+    return right
+
+
 def shipped_accuracy(arts: list[Article], path: Path) -> tuple[float, float]:
     """The held-out figures through what ships: the int8 reader built from ``path``."""
     with tempfile.TemporaryDirectory() as folder:
         encoder = SiteEncoder(Head.load(path), build(Path(folder), path))
-        keep = encoder.head.keep
-        right = []
-        for art in (a for a in arts if a.held):
-            vectors = encoder.read(art.text, art.spans)
-            for r, words in enumerate(art.cands):
-                scores = np.array([encoder.scores(vectors[r : r + 1], w)[0] for w in words])
-                scores[0] += keep[0]
-                if art.in_place[r] >= 0:
-                    scores[art.in_place[r]] += keep[1]
-                right.append((art.truth[r], int(scores.argmax()) == art.truth[r]))
-    return _accuracy(right)
+        return _accuracy(reader_right(encoder, [a for a in arts if a.held]))
 
 
 def main(argv: list[str] | None = None) -> int:
