@@ -1,11 +1,12 @@
 """Tune MiniLM and train the head that read both-sided context for the despinner (``encoder.py``).
 
-Usage: ``python -m storycheck.repair.train_encoder PATH_TO_BBC_NEWS [--docs N] [--epochs E]``
-(needs the ``train`` extra: peft).
+Usage: ``python -m storycheck.repair.train_encoder PATH_TO_BBC_NEWS [--docs N] [--epochs E]
+[--spins S]`` (needs the ``train`` extra: peft).
 
 Articles of the bbc-news ``ngram`` part are spun (seeds from ENCODER_SEED_BASE, random spinner
-settings) and restored by pass 1; MiniLM reads each restoration in the windows the despinner uses
-and every site gets its contextual vector. The head learns, by softmax over the site's
+settings; ``--spins`` times each, with other dictionaries each time, since the part has only
+870 articles) and restored by pass 1; MiniLM reads each restoration in the windows the
+despinner uses and every site gets its contextual vector. The head learns, by softmax over the site's
 candidates (the word seen and its candidate originals), which one the spinner's input had there:
 the original where the site was spun, the word seen where it was left alone. MiniLM learns with
 it, through low-rank changes to its linear layers (LoRA), so that its reading answers this
@@ -19,6 +20,7 @@ comes first there, in float during training and at the end through the int8 ONNX
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import tempfile
 from dataclasses import dataclass
@@ -43,7 +45,8 @@ from storycheck.repair.encoder import (
 from storycheck.repair.spinner import Spinner
 from storycheck.repair.train_despin import placeholder, spin_settings
 
-ENCODER_SEED_BASE = 3000  # train_despin uses 1000+, the benchmarks 5000+
+ENCODER_SEED_BASE = 3000  # train_despin uses 1000+
+BENCH_SEED_BASE = 5000  # the benchmarks' first seed
 CANDIDATES = 1 + PARAMS.top_k  # the word seen and its candidate originals
 HIDDEN = 768
 RANK = 16  # of the changes to each linear layer of MiniLM
@@ -69,15 +72,21 @@ class Article:
         return self.number % HELD_OUT == 0
 
 
-def collect(root: Path, docs: int, seed: int) -> list[Article]:
-    """Spin ``docs`` articles of the ``ngram`` part and restore them by pass 1."""
+def collect(root: Path, docs: int, seed: int, spins: int = 1) -> list[Article]:
+    """Spin ``docs`` articles of the ``ngram`` part ``spins`` times each (other dictionaries
+    each time) and restore them by pass 1. An article's spins share its number, so an article
+    held back is held back in every spin."""
     rng = random.Random(seed)
     pool = articles(root, "ngram")
     rng.shuffle(pool)
+    pool = pool[:docs]
+    if ENCODER_SEED_BASE + spins * len(pool) > BENCH_SEED_BASE:
+        raise ValueError(f"{spins} spins of {len(pool)} articles would use benchmark seeds")
     engine = Despinner(params=Params(encoder=False), weights=placeholder())
     out = []
-    for i, (_, text) in enumerate(pool[:docs]):
-        spin = Spinner(spin_settings(rng, ENCODER_SEED_BASE + i), table=engine.table).spin(text)
+    for k, (i, (_, text)) in itertools.product(range(spins), enumerate(pool)):
+        settings = spin_settings(rng, ENCODER_SEED_BASE + k * len(pool) + i)
+        spin = Spinner(settings, table=engine.table).spin(text)
         toks = _tokenize(spin.text)
         sites = engine._sites(spin.text, toks)
         if not sites:
@@ -266,10 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bbc", type=Path)
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--spins", type=int, default=1, help="spins of each article")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HEAD_PATH)
     args = parser.parse_args(argv)
-    arts = collect(args.bbc, args.docs, args.seed)
+    arts = collect(args.bbc, args.docs, args.seed, args.spins)
     sites = sum(len(a.truth) for a in arts)
     print(f"{sites} sites in {len(arts)} articles", flush=True)
     arrays = train(arts, epochs=args.epochs, seed=args.seed)
