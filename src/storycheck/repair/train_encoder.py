@@ -4,17 +4,17 @@ Usage: ``python -m storycheck.repair.train_encoder PATH_TO_BBC_NEWS [--docs N] [
 [--spins S]`` (needs the ``train`` extra: peft).
 
 Articles of the bbc-news ``ngram`` part are spun (seeds from ENCODER_SEED_BASE, random spinner
-settings; ``--spins`` times each, with other dictionaries each time, since the part has only
-870 articles) and restored by pass 1; MiniLM reads each restoration in the windows the
-despinner uses and every site gets its contextual vector. The head learns, by softmax over the site's
-candidates (the word seen and its candidate originals), which one the spinner's input had there:
-the original where the site was spun, the word seen where it was left alone. MiniLM learns with
-it, through low-rank changes to its linear layers (LoRA), so that its reading answers this
-question rather than sentence similarity; only the changes ship (a few MB with the head), and the
-install step adds them to the packaged weights. The ``ngram`` part keeps these articles away from
-``train_despin``'s, so the ranker and the replace model learn how far to trust the reader on
-articles it never saw. One article in five is held back; the trainer prints how often the truth
-comes first there, in float during training and at the end through the int8 ONNX that ships.
+settings; ``--spins`` times each, with other dictionaries each time, since the part has only 870
+articles) and restored by pass 1; MiniLM reads each restoration in the windows the despinner uses
+and every site gets its contextual vector. The head learns, by softmax over the site's candidates
+(the word seen and its candidate originals), which one the spinner's input had there: the original
+where the site was spun, the word seen where it was left alone. MiniLM learns with it, through
+low-rank changes to its linear layers (LoRA), so that its reading answers this question rather than
+sentence similarity; only the changes ship (a few MB with the head), and the install step adds them
+to the packaged weights. The ``ngram`` part keeps these articles away from ``train_despin``'s, so
+the ranker and the replace model learn how far to trust the reader on articles it never saw. One
+article in five is held back; the trainer prints how often the truth comes first there, in float
+during training and at the end through the int8 ONNX that ships.
 """
 
 from __future__ import annotations
