@@ -58,6 +58,9 @@ def test_a_copy_is_not_a_second_source(demo: tuple[Path, dict]) -> None:
         ("Repairs to the spillway were costed at £4.5 million and put off until 2027.",
          {"supported"}),
         ("Repairs to the spillway were costed at £9 million.", {"refuted", "conflicting"}),
+        # The Courier's side of this one rests on the model alone: its sentence names the
+        # villages, not the valley, so no exact check applies (docs/models/stance.md, "The same
+        # run reproduced"). A new stance model must still find it.
         ("About 2,100 residents were evacuated from the Ashdown valley.",
          {"conflicting"}),
         ("The city marathon was won by a runner from Kenya.", {"not_enough_evidence"}),
