@@ -4,7 +4,8 @@ Usage: python bench/stance.py PATH_TO_SHARED_DATA [--model FOLDER] [--seed S] [-
 (needs scikit-learn, the ``train`` extra: ``pip install -e '.[train]'``)
 
 Evaluation sets: the held-out split of every source of ``storycheck.train_stance`` (its split,
-with the seed the model was trained with; sources the model was not trained on are marked), the
+with the seed the model was trained with; sources the model was not trained on are marked, and
+the curriculum tasks whose train sets a first stage used), the
 pooled held-out pairs of the trained sources, FEVER-Symmetric dev and
 the FEVER-Symmetric v0.1 generated set (never trained on; the generated set was never used to
 choose anything either). FEVER-Symmetric is also scored apart for claims that deny something
@@ -302,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     # the split and the generated pairs of the trained ones are the same as in training.
     train, heldout = build_pairs(args.data, seed, tuple(SOURCES))
     trained = tuple(training.get("sources", SHIPPED_SOURCES))
+    # A first stage (``--intermediate``) trains on the curriculum tasks' train sets; their val
+    # sets, scored here, stay unseen, but the tasks are not new to the model.
+    first_stage = ("curriculum",) if training.get("intermediate") else ()
     by_source: dict[str, list[Pair]] = {}
     for p in heldout:
         by_source.setdefault(p.source, []).append(p)
@@ -343,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         tune = [p for p in train if p.source == source]
         tune = rng.sample(tune, min(TUNE_PAIRS, len(tune)))
         seen = "" if source.startswith(trained) else " (not trained on)"
+        if source.startswith(first_stage):
+            seen = " (first stage)"
         probs = model_probs(model, pairs)
         read = read_probs(model, pairs, probs)
         print(row(f"{source}{seen}: model", scores(pairs, probs)))
