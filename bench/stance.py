@@ -5,12 +5,11 @@ Usage: python bench/stance.py PATH_TO_SHARED_DATA [--model FOLDER] [--seed S] [-
 
 Evaluation sets: the held-out split of every source of ``storycheck.train_stance`` (its split,
 with the seed the model was trained with; sources the model was not trained on are marked, and
-the curriculum tasks whose train sets a first stage used), the
-pooled held-out pairs of the trained sources, FEVER-Symmetric dev and
-the FEVER-Symmetric v0.1 generated set (never trained on; the generated set was never used to
-choose anything either). FEVER-Symmetric is also scored apart for claims that deny something
-("is not", "never", "refused to"), for claims that restrict ("only", "solely", "exclusively")
-and for the rest.
+so are the curriculum tasks whose train sets a first stage used), the pooled held-out pairs of
+the trained sources, FEVER-Symmetric dev and the FEVER-Symmetric v0.1 generated set (never
+trained on; the generated set was never used to choose anything either). FEVER-Symmetric is also
+scored apart for claims that deny something ("is not", "never", "refused to"), for claims that
+restrict ("only", "solely", "exclusively") and for the rest.
 
 Prints, for the model alone, the model reading claims plainly as verify does (a denied claim as
 its affirmative with the answer flipped, ``crosscheck.negation``; a restricted one without its
