@@ -345,9 +345,11 @@ def main(argv: list[str] | None = None) -> int:
     for source, pairs in sorted(by_source.items()):
         tune = [p for p in train if p.source == source]
         tune = rng.sample(tune, min(TUNE_PAIRS, len(tune)))
-        seen = "" if source.startswith(trained) else " (not trained on)"
-        if source.startswith(first_stage):
-            seen = " (first stage)"
+        seen = (
+            "" if source.startswith(trained)
+            else " (first stage)" if source.startswith(first_stage)
+            else " (not trained on)"
+        )  # fmt: skip
         probs = model_probs(model, pairs)
         read = read_probs(model, pairs, probs)
         print(row(f"{source}{seen}: model", scores(pairs, probs)))
