@@ -1,6 +1,7 @@
 """Despinning benchmark on held-out bbc-news articles spun with dictionaries never seen in training.
 
 Usage: python bench/despin_bbc.py PATH_TO_BBC_NEWS [--seed 5000] [--docs 200] [--thresholds T,...]
+[--rounds N]
 
 Prints: share of spun tokens restored exactly, share of clean tokens changed (inside spun
 documents, and in the unspun originals), ROC AUC of the document score (spun vs the same
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from storycheck.models.lm import load_lm
 from storycheck.repair.corpus import BENCH_SEED_BASE, articles
-from storycheck.repair.despin import Despinner
+from storycheck.repair.despin import PARAMS, Despinner
 from storycheck.repair.encoder import load_encoder
 from storycheck.repair.evaluate import Tally, compare
 from storycheck.repair.spinner import TOKEN, Spinner, SpinSettings
@@ -51,11 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=200, help="held-out articles used")
     parser.add_argument("--keep-share", type=float, default=SpinSettings.keep_share)
     parser.add_argument("--show", type=int, default=0, help="print this many errors")
+    parser.add_argument("--rounds", type=int, default=PARAMS.rounds, help="runs of pass 2")
     parser.add_argument("--thresholds", default="", help="other replace thresholds, e.g. 0.85,0.9")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
-    engine = Despinner()
+    engine = Despinner(dataclasses.replace(PARAMS, rounds=args.rounds))
     # The despinner loads SmolLM2 and MiniLM with the first spun text: count them as load here.
     load_lm()
     load_encoder()
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("command: python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *sys.argv[1:]]))
     print(f"held-out articles: {len(pool)}  spinner seeds {args.seed}..{args.seed + len(pool) - 1}"
-          f"  keep share {args.keep_share}")  # fmt: skip
+          f"  keep share {args.keep_share}  rounds {args.rounds}")  # fmt: skip
     print(f"spun tokens restored exactly: {tally.restored_share:.4f} "
           f"({tally.restored}/{tally.spun})")  # fmt: skip
     print(f"clean tokens changed in spun documents: {tally.damaged_share:.4f} "

@@ -100,6 +100,27 @@ def test_repairs_line_up_with_input(round_trip):
     assert "".join(rebuilt) + spin.text[cursor:] == result.text
 
 
+def test_a_second_round_reads_the_first_rounds_repairs(round_trip, monkeypatch):
+    """``rounds=2`` runs pass 2 again over the text the first run restored, not pass 1's."""
+    spin, once = round_trip
+    engine = default_despinner(2)
+    read: list[str] = []
+    second_pass = engine._second_pass
+
+    def spy(sites, fp, intensity):
+        read.append(fp.text)
+        return second_pass(sites, fp, intensity)
+
+    monkeypatch.setattr(engine, "_second_pass", spy)
+    twice = engine.despin(spin.text)
+    assert len(read) == 2
+    assert read[0] != once.text and read[1] == once.text
+    tally = compare(spin, twice)
+    assert tally.restored_share >= 0.5 and tally.damaged <= 2, twice.text
+    for text in CLEAN:
+        assert despin(text, rounds=2).text == text
+
+
 def test_one_original_is_given_to_one_word_seen(round_trip):
     """A spinner gives each word one replacement: two words seen never restore to one original.
     When two claim the same one, the surer keeps it and the other is decided again without it."""

@@ -153,6 +153,16 @@ def despin(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the repair log and spin score as JSON.")
     ] = False,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            "--rounds",
+            min=1,
+            max=3,
+            help="Read a spun text again with its first repairs in place: 2 restores a little "
+            "more, at half the speed.",
+        ),
+    ] = 1,
 ) -> None:
     """Undo article spinning: print the repaired text (or, with --json, what was repaired)."""
     try:
@@ -164,7 +174,7 @@ def despin(
     except StorycheckError as err:
         _err.print(f"storycheck: {err}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from err
-    result = despinner.despin(text)
+    result = despinner.despin(text, rounds=rounds)
     if as_json:
         print(json.dumps(despinner.to_json(result), ensure_ascii=False, indent=2))
     else:
