@@ -132,7 +132,8 @@ def test_despin_command(write):
         assert spun[repair["start"] : repair["end"]] == repair["observed"]
     again = runner.invoke(app, ["despin", str(spun_file), "--rounds", "2"])
     assert again.exit_code == 0 and again.stdout != spun
-    assert runner.invoke(app, ["despin", str(spun_file), "--rounds", "0"]).exit_code == 2
+    for rounds in ("0", "3"):
+        assert runner.invoke(app, ["despin", str(spun_file), "--rounds", rounds]).exit_code == 2
     untouched = runner.invoke(app, ["despin", "-"], input=clean)
     assert untouched.stdout == clean
     assert runner.invoke(app, ["despin", str(write("x.bin", b"\x00\x01\x02"))]).exit_code == 2

@@ -158,7 +158,7 @@ def despin(
         typer.Option(
             "--rounds",
             min=1,
-            max=3,
+            max=2,
             help="Read a spun text again with its first repairs in place: 2 restores a little "
             "more, at half the speed.",
         ),
