@@ -156,6 +156,12 @@ def test_despinning_can_be_turned_off_and_on_again(tmp_path):
         assert doc.spun and doc.repairs and doc.text != doc.cleaned
         for repair in doc.repairs:
             assert doc.text[repair.start : repair.end] == repair.restored
+        twice = ingest([str(path)], store, settings(despin_rounds=2))
+        assert twice.updated == 1  # so are the despinner's rounds
+        (doc,) = store.documents()
+        assert doc.spun and doc.repairs
+        for repair in doc.repairs:
+            assert doc.text[repair.start : repair.end] == repair.restored
 
 
 def test_a_spun_headline_is_repaired_with_its_text(demo):

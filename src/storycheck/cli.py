@@ -59,6 +59,16 @@ def analyze(
     no_despin: Annotated[
         bool, typer.Option("--no-despin", help="Analyse spun text as published (faster).")
     ] = False,
+    despin_rounds: Annotated[
+        int,
+        typer.Option(
+            "--despin-rounds",
+            min=1,
+            max=2,
+            help="2: read spun text again with its first repairs in place (more restored, "
+            "half the speed).",
+        ),
+    ] = DEFAULT_SETTINGS.despin_rounds,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only errors and the final paths.")
     ] = False,
@@ -70,7 +80,7 @@ def analyze(
     ] = None,
 ) -> None:
     """Read documents into a story and write story.db, story.json and report.html."""
-    settings = _settings(max_bytes, lang, allow_private, no_despin)
+    settings = _settings(max_bytes, lang, allow_private, no_despin, despin_rounds)
     if story is not None and len(paths) != 1:
         _err.print("storycheck: --story takes exactly one `storycheck scale` folder", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -78,7 +88,11 @@ def analyze(
 
 
 def _settings(
-    max_bytes: int, lang: list[str] | None, allow_private: bool, no_despin: bool
+    max_bytes: int,
+    lang: list[str] | None,
+    allow_private: bool,
+    no_despin: bool,
+    despin_rounds: int = DEFAULT_SETTINGS.despin_rounds,
 ) -> Settings:
     return dataclasses.replace(
         DEFAULT_SETTINGS,
@@ -86,6 +100,7 @@ def _settings(
         languages=tuple(lang) if lang else DEFAULT_SETTINGS.languages,
         allow_private_addresses=allow_private,
         despin=not no_despin,
+        despin_rounds=despin_rounds,
     )
 
 

@@ -92,7 +92,7 @@ def _despin(doc: Document, settings: Settings) -> None:
         return
     headline = doc.title_source == "headline" and doc.title and "\n" not in doc.title
     head = f"{doc.title}\n\n" if headline else ""
-    result = despin.despin(head + doc.cleaned)
+    result = despin.despin(head + doc.cleaned, rounds=settings.despin_rounds)
     doc.spin_score, doc.spun = result.score, result.spun
     if headline:
         doc.title, _, doc.text = result.text.partition("\n\n")
@@ -134,7 +134,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("language", 1, lambda d, s: d.extracted, _check_language),
     Stage("clean", 1, lambda d, s: f"{d.extracted}\0{_metadata_title(d)}", _clean),
     # +1: a headline taken from the text is repaired with the text.
-    Stage("despin", despin.VERSION + 1, lambda d, s: f"{d.cleaned}\0{s.despin}", _despin),
+    Stage(
+        "despin",
+        despin.VERSION + 1,
+        lambda d, s: f"{d.cleaned}\0{s.despin}\0{s.despin_rounds}",
+        _despin,
+    ),
     Stage("segment", 3, lambda d, s: f"{d.text}\0{_has_own_title(d)}", _segment),
     Stage("claims", claims.VERSION, lambda d, s: claims.reads(d), lambda d, s: claims.extract(d)),
 )
