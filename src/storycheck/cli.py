@@ -64,7 +64,7 @@ def analyze(
         typer.Option(
             "--despin-rounds",
             min=1,
-            max=2,
+            max=despinner.MAX_ROUNDS,
             help="2: read spun text again with its first repairs in place (more restored, "
             "half the speed).",
         ),
@@ -173,11 +173,11 @@ def despin(
         typer.Option(
             "--rounds",
             min=1,
-            max=2,
+            max=despinner.MAX_ROUNDS,
             help="Read a spun text again with its first repairs in place: 2 restores a little "
             "more, at half the speed.",
         ),
-    ] = 1,
+    ] = despinner.PARAMS.rounds,
 ) -> None:
     """Undo article spinning: print the repaired text (or, with --json, what was repaired)."""
     try:

@@ -80,6 +80,9 @@ class Params:
 
 
 PARAMS = Params()
+# Most rounds offered to users: a third restored 7 more of 4,508 spun tokens than two, at two
+# thirds of their speed (docs/despin.md, "Two rounds").
+MAX_ROUNDS = 2
 # Chunks of one document whose attention cache is kept for right-context branches.
 BRANCH_CHUNKS = 8
 # The pipeline reruns the despin stage when this changes: bump it with the weights, Params or
