@@ -1,7 +1,7 @@
 """Despinning benchmark on held-out bbc-news articles spun with dictionaries never seen in training.
 
 Usage: python bench/despin_bbc.py PATH_TO_BBC_NEWS [--seed 5000] [--docs 200] [--thresholds T,...]
-[--rounds N]
+[--rounds N] [--later WEIGHTS]
 
 Prints: share of spun tokens restored exactly, share of clean tokens changed (inside spun
 documents, and in the unspun originals), ROC AUC of the document score (spun vs the same
@@ -9,7 +9,9 @@ articles unspun), tokens/s on clean and on spun text, model load time and peak m
 ``--thresholds`` also despins the spun articles again at other thresholds of the replace model
 and prints restoration against damage for each: the trade-off the shipped threshold (set by
 ``train_despin`` on training spins) picks a point of, so that two versions can be compared at
-equal damage.
+equal damage. With ``--rounds 2`` those thresholds are the second round's, whose decisions
+stand; ``--later`` gives that round other weights (the first round's file: the same weights in
+every round).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from storycheck.models.lm import load_lm
 from storycheck.repair.corpus import BENCH_SEED_BASE, articles
-from storycheck.repair.despin import PARAMS, Despinner
+from storycheck.repair.despin import PARAMS, Despinner, Weights, load_weights
 from storycheck.repair.encoder import load_encoder
 from storycheck.repair.evaluate import Tally, compare
 from storycheck.repair.spinner import TOKEN, Spinner, SpinSettings
@@ -38,6 +40,12 @@ def roc_auc(positives: list[float], negatives: list[float]) -> float:
         for n in negatives:
             wins += 1.0 if p > n else 0.5 if p == n else 0.0
     return wins / (len(positives) * len(negatives))
+
+
+def with_threshold(weights: Weights, threshold: float) -> Weights:
+    return dataclasses.replace(
+        weights, replace=dataclasses.replace(weights.replace, threshold=threshold)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-share", type=float, default=SpinSettings.keep_share)
     parser.add_argument("--show", type=int, default=0, help="print this many errors")
     parser.add_argument("--rounds", type=int, default=PARAMS.rounds, help="runs of pass 2")
+    parser.add_argument("--later", type=Path, help="weights of the rounds after the first")
     parser.add_argument("--thresholds", default="", help="other replace thresholds, e.g. 0.85,0.9")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
-    engine = Despinner(dataclasses.replace(PARAMS, rounds=args.rounds))
+    later = load_weights(args.later) if args.later else None
+    engine = Despinner(dataclasses.replace(PARAMS, rounds=args.rounds), later=later)
     # The despinner loads SmolLM2 and MiniLM with the first spun text: count them as load here.
     load_lm()
     load_encoder()
@@ -113,12 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model load: {load_s:.2f} s   peak memory: {peak_mb:,.0f} MB")
     for original, spun, got in errors[: args.show]:
         print(f"  {spun!r:28} truth {original!r:20} got {got!r}")
-    shipped = engine.weights.replace.threshold
+    shipped = (engine.later if args.rounds > 1 else engine.weights).replace.threshold
     print(f"replace threshold {shipped:.2f} (shipped): restored {tally.restored_share:.4f}, "
           f"clean tokens changed {tally.damaged_share:.4f}")  # fmt: skip
     for threshold in [float(t) for t in args.thresholds.split(",") if t]:
-        replace = dataclasses.replace(engine.weights.replace, threshold=threshold)
-        engine.weights = dataclasses.replace(engine.weights, replace=replace)
+        if args.rounds > 1:
+            engine.later = with_threshold(engine.later, threshold)
+        else:
+            engine.weights = with_threshold(engine.weights, threshold)
         other = Tally()
         for spin in spins:
             other.add(compare(spin, engine.despin(spin.text)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -12,7 +13,10 @@ from storycheck.errors import MissingResourceError
 from storycheck.repair import wordnet
 from storycheck.repair.despin import (
     RANK_FEATURES,
+    Despinner,
     DespinResult,
+    Params,
+    Weights,
     _tokenize,
     default_despinner,
     despin,
@@ -101,24 +105,37 @@ def test_repairs_line_up_with_input(round_trip):
 
 
 def test_a_second_round_reads_the_first_rounds_repairs(round_trip, monkeypatch):
-    """``rounds=2`` runs pass 2 again over the text the first run restored, not pass 1's."""
+    """``rounds=2`` runs pass 2 again over the text the first run restored, not pass 1's, and
+    decides with the weights fitted for that round."""
     spin, once = round_trip
     engine = default_despinner(2)
-    read: list[str] = []
+    read: list[tuple[str, Weights]] = []
     second_pass = engine._second_pass
 
-    def spy(sites, fp, intensity):
-        read.append(fp.text)
-        return second_pass(sites, fp, intensity)
+    def spy(sites, fp, intensity, weights):
+        read.append((fp.text, weights))
+        return second_pass(sites, fp, intensity, weights)
 
     monkeypatch.setattr(engine, "_second_pass", spy)
     twice = engine.despin(spin.text)
-    assert len(read) == 2
-    assert read[0] != once.text and read[1] == once.text
+    assert [text == once.text for text, _ in read] == [False, True]
+    assert read[0][1] is engine.weights and read[1][1] is engine.later
+    assert engine.later != engine.weights
     tally = compare(spin, twice)
     assert tally.restored_share >= 0.5 and tally.damaged <= 2, twice.text
     for text in CLEAN:
         assert despin(text, rounds=2).text == text
+
+
+def test_the_last_rounds_decisions_stand(round_trip):
+    """A second round whose replace model refuses everything undoes the first round's repairs:
+    the output is the last round's, not a merge of the two."""
+    spin, once = round_trip
+    shipped = default_despinner().weights
+    never = dataclasses.replace(shipped.replace, threshold=2.0)  # a probability never reaches 2
+    engine = Despinner(Params(rounds=2), later=dataclasses.replace(shipped, replace=never))
+    assert once.repairs
+    assert engine.despin(spin.text).repairs == []
 
 
 def test_one_original_is_given_to_one_word_seen(round_trip):
@@ -136,7 +153,7 @@ def test_one_original_is_given_to_one_word_seen(round_trip):
     first, second = sure[0], sure[1]
     taken = decisions[first].choice
     decisions[second].choice = taken  # as if both had chosen it
-    decided = engine._one_source_each(decisions, {}, 0.5)
+    decided = engine._one_source_each(decisions, {}, 0.5, engine.weights)
     assert decided[first].choice == taken
     assert decided[second].best != taken and decided[second].choice != taken
 
@@ -302,3 +319,37 @@ def test_a_clean_compound_in_spun_text_stays_whole():
     assert result.spun
     assert not [r for r in result.repairs if r.observed == "spillway"]
     assert result.text.startswith("Corran dam spillway gives way")
+
+
+def test_trainer_fits_the_second_round_with_the_first_held_fixed(tmp_path, monkeypatch):
+    """``train_despin --rounds 2``: the first round decides with the shipped weights, once per
+    spin although both of the trainer's passes need it, and the file written loads as the
+    weights of later rounds."""
+    from storycheck.repair import train_despin
+    from storycheck.repair.corpus import part_of
+    from storycheck.repair.despin import load_weights
+
+    texts = [(DEMO / name).read_text() for name in ("03-aggregator-copy.txt", "04-opinion.md")]
+    made = 0
+    for n in range(40):
+        rel = f"news/{n:03d}.txt"
+        if part_of(rel) == "classifier" and made < 4:
+            (tmp_path / "news").mkdir(exist_ok=True)
+            (tmp_path / rel).write_text(texts[made % 2] * 2, encoding="utf-8")
+            made += 1
+    shipped = load_weights()
+    rounds: list[bool] = []
+    second_pass = Despinner._second_pass
+
+    def spy(self, sites, fp, intensity, weights):
+        rounds.append(weights == shipped)
+        return second_pass(self, sites, fp, intensity, weights)
+
+    monkeypatch.setattr(Despinner, "_second_pass", spy)
+    out = tmp_path / "later.json"
+    assert (
+        train_despin.main([str(tmp_path), "--docs", "4", "--rounds", "2", "--out", str(out)]) == 0
+    )
+    assert rounds.count(True) == 4 and rounds.count(False) == 8
+    later = load_weights(out)
+    assert later.rank is not None and later.rank != shipped.rank

@@ -53,7 +53,8 @@ class Params:
     ``bench/despin_bbc.py``. The right-context settings (``branch_*``) trade restoration
     against speed and were chosen on 40 held-out articles (docs/despin.md). The learnt weights
     (how to rank originals, which types to replace, document score) live in
-    ``data/despin-weights-v5.json``, written by ``python -m storycheck.repair.train_despin``.
+    ``data/despin-weights-v5.json``, written by ``python -m storycheck.repair.train_despin``;
+    those of the rounds after the first (``rounds``) in ``LATER_WEIGHTS_PATH``.
     """
 
     linked_share: float = 0.3  # assumed share of replacements from linked synsets (channel)
@@ -74,8 +75,9 @@ class Params:
     right_words: int = 2  # words after the site read with each original in doubt
     encoder: bool = True  # MiniLM's both-sided evidence in pass 2 (the weights expect it)
     # Pass 2 runs this many times in all, each later run reading the text the one before it
-    # restored instead of pass 1's. 2 restores about one spun token in a hundred more at equal
-    # damage, at half the speed on spun text (docs/despin.md, "Two rounds").
+    # restored instead of pass 1's, with weights fitted for that cleaner context. 2 restores
+    # 1.3-1.8 spun tokens in a hundred more at equal damage, at half the speed on spun text
+    # (docs/despin.md, "Two rounds").
     rounds: int = 1
 
 
@@ -89,9 +91,14 @@ BRANCH_CHUNKS = 8
 # the decision rules (4: a losing claimant of an original is decided again, not left; 5: digit
 # originals never crowd words out of a site's candidates;
 # 6: MiniLM's both-sided evidence in the ranker and the replace model; 7: phrases that open
-# with a stop word are sites; 8: MiniLM tuned for the job reads both sides).
-VERSION = 8
+# with a stop word are sites; 8: MiniLM tuned for the job reads both sides; 9: rounds after
+# the first decide with their own weights).
+VERSION = 9
 WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v5.json"
+# The ranker and replace model of the rounds after the first: fitted on second-round features
+# with the first round's weights held fixed (``train_despin --rounds 2``), so refit them
+# whenever WEIGHTS_PATH changes. (Their document score is fitted too, and never read.)
+LATER_WEIGHTS_PATH = WEIGHTS_PATH.with_name("despin-weights-v5-later.json")
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
     "trigram gain, sum over occurrences",
@@ -304,13 +311,21 @@ class Despinner:
         table: SpinTable | None = None,
         model: NgramModel | None = None,
         weights: Weights | None = None,
+        later: Weights | None = None,
     ) -> None:
         self.params = params
         self.table = table or load_table()
         self.model = model or load_model()
         self.weights = weights or load_weights()
+        if later is not None:
+            self.later = later
         self._cands: dict[str, list[_Original]] = {}
         self._margin: dict[str, float] = {}
+
+    @cached_property
+    def later(self) -> Weights:
+        """The weights of the rounds after the first, loaded when a second round runs."""
+        return load_weights(LATER_WEIGHTS_PATH)
 
     @cached_property
     def lm(self) -> CausalLM | None:
@@ -426,12 +441,13 @@ class Despinner:
         seen: set[str],
         lm: _ContextLM | None = None,
         both: _BothSides | None = None,
+        weights: Weights | None = None,
     ) -> _Ranking | None:
         """Every candidate original of one observed type, best first. With SmolLM2's reading
         (pass 2) the learnt ranker orders them; pass 1 (and training's first stage, before a
         ranker exists) adds trigram context, channel and the seen-elsewhere penalty by hand."""
         p = self.params
-        learnt = self.weights.rank if lm is not None else None
+        learnt = weights.rank if weights is not None and lm is not None else None
         cands = self.candidates(key)
         if not cands:
             return None
@@ -553,7 +569,7 @@ class Despinner:
         sites: list[_Site],
         slots: list[list[str]],
         seen: set[str],
-        final: bool,
+        weights: Weights | None = None,
         intensity: float = 0.0,
         lm: _ContextLM | None = None,
         both: _BothSides | None = None,
@@ -561,38 +577,53 @@ class Despinner:
         """One decision per observed type.
 
         ``slots`` holds the context words at each token position (empty where a restored phrase
-        got shorter, several where it got longer). The first pass uses a fixed margin; the final
-        pass adds right-context evidence (``_in_doubt``) and asks the learnt replace model."""
+        got shorter, several where it got longer). Pass 1 (no ``weights``) uses a fixed margin;
+        pass 2 adds right-context evidence (``_in_doubt``) and asks the round's learnt models."""
         by_key: dict[str, list[_Site]] = defaultdict(list)
         for site in sites:
             by_key[site.key].append(site)
         rankings = {}
         for key, group in by_key.items():
-            ranking = self._rank(key, group, slots, seen, lm, both)
+            ranking = self._rank(key, group, slots, seen, lm, both, weights)
             if ranking is not None:
                 rankings[key] = ranking
-        gains = self._branch_gains(by_key, rankings, lm) if final and lm is not None else {}
+        if weights is not None and lm is not None:
+            gains = self._branch_gains(by_key, rankings, lm)
+        else:
+            gains = {}
         out: dict[str, _Decision] = {}
         for key, ranking in rankings.items():
-            if final:
-                out[key] = self._replace_or_keep(key, ranking, gains.get(key, {}), intensity)
+            if weights is not None:
+                out[key] = self._replace_or_keep(
+                    key, ranking, gains.get(key, {}), intensity, weights
+                )
                 continue
             original, features = self._features(key, ranking, {}, intensity)
             replace = features[0] + features[3] + self.params.first_pass_bias > 0
             out[key] = _Decision(original if replace else key, 1.0, features, original, ranking)
-        return self._one_source_each(out, gains, intensity) if final else out
+        return out if weights is None else self._one_source_each(out, gains, intensity, weights)
 
     def _replace_or_keep(
-        self, key: str, ranking: _Ranking, gains: dict[str, float], intensity: float
+        self,
+        key: str,
+        ranking: _Ranking,
+        gains: dict[str, float],
+        intensity: float,
+        weights: Weights,
     ) -> _Decision:
         """The learnt replace model's decision about the best original of one type."""
         original, features = self._features(key, ranking, gains, intensity)
-        prob = self.weights.replace.prob(features)
-        replace = prob >= self.weights.replace.threshold
+        model = weights.replace
+        prob = model.prob(features)
+        replace = prob >= model.threshold
         return _Decision(original if replace else key, prob, features, original, ranking)
 
     def _one_source_each(
-        self, decisions: dict[str, _Decision], gains: dict[str, dict[str, float]], intensity: float
+        self,
+        decisions: dict[str, _Decision],
+        gains: dict[str, dict[str, float]],
+        intensity: float,
+        weights: Weights,
     ) -> dict[str, _Decision]:
         """A spinner gives each word one replacement, so two different words seen cannot both
         stand for the same original. The surest claim keeps it; each other claimant is decided
@@ -611,7 +642,7 @@ class Despinner:
                     continue
                 left = {w: g for w, g in gains.get(key, {}).items() if w not in taken}
                 decision = decisions[key] = self._replace_or_keep(
-                    key, _Ranking(rows, ranking.base, ranking.lm_sites), left, intensity
+                    key, _Ranking(rows, ranking.base, ranking.lm_sites), left, intensity, weights
                 )
             if decision.choice != key:
                 taken.add(decision.choice)
@@ -629,9 +660,7 @@ class Despinner:
             for j, t in enumerate(toks)
             if t.raw.islower() and j not in covered and text[t.end : t.end + 1] == " "
         }
-        return self._restored(
-            text, toks, sites, self._decide(sites, slots, seen, final=False), seen
-        )
+        return self._restored(text, toks, sites, self._decide(sites, slots, seen), seen)
 
     def _restored(
         self,
@@ -676,22 +705,22 @@ class Despinner:
         fp = self.first_pass(text, toks, sites)
         # Share of site types pass 1 replaced: how hard this document was spun.
         intensity = sum(d.choice != k for k, d in fp.decisions.items()) / max(len(fp.decisions), 1)
-        final = self._second_pass(sites, fp, intensity)
+        final = self._second_pass(sites, fp, intensity, self.weights)
         for _ in range(self.params.rounds - 1):
             # A spinner's neighbouring words are spun too: read again with them restored.
             fp = self._restored(text, toks, sites, final, fp.seen)
-            final = self._second_pass(sites, fp, intensity)
+            final = self._second_pass(sites, fp, intensity, self.later)
         return toks, sites, score, final
 
     def _second_pass(
-        self, sites: list[_Site], fp: _FirstPass, intensity: float
+        self, sites: list[_Site], fp: _FirstPass, intensity: float, weights: Weights
     ) -> dict[str, _Decision]:
         """Pass 2 over the restoration ``fp``: SmolLM2 and MiniLM read it, then the learnt
         models decide every type."""
         lm = (_ContextLM(self.lm, fp.text, sites, fp.spans, self.params)
               if self.lm is not None else None)  # fmt: skip
         both = _BothSides(self.encoder, fp, sites) if self.encoder is not None else None
-        return self._decide(sites, fp.slots, fp.seen, True, intensity, lm, both)
+        return self._decide(sites, fp.slots, fp.seen, weights, intensity, lm, both)
 
     def despin(self, text: str) -> DespinResult:
         toks, sites, score, decisions = self.analyse(text)

@@ -1,6 +1,7 @@
 """Learn the despinner's three small models from synthetic spins of clean news.
 
-Usage: ``python -m storycheck.repair.train_despin PATH_TO_BBC_NEWS [--docs N] [--out FILE]``.
+Usage: ``python -m storycheck.repair.train_despin PATH_TO_BBC_NEWS [--docs N] [--rounds 2]
+[--out FILE]``.
 
 Training data is free: articles of the bbc-news *training* split are spun by our spinner, each
 with its own dictionary (seed TRAIN_SEED_BASE + i; benchmarks use other seeds) and a random share
@@ -16,11 +17,17 @@ of words left alone. Two passes over the same spins:
    *detect* model learns spun vs clean from the cheap document features. Its threshold and the
    replace threshold are set so that on the training data the share of clean tokens changed
    stays under TARGET_DAMAGE.
+
+``--rounds 2`` fits the models of the rounds after the first instead (``LATER_WEIGHTS_PATH``):
+the first round decides with the shipped weights, held fixed, and both passes above learn from
+the second round's features, read from the text the first round restored. Run it after every
+change to the first round's weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -29,6 +36,8 @@ import numpy as np
 
 from storycheck.repair.corpus import articles
 from storycheck.repair.despin import (
+    LATER_WEIGHTS_PATH,
+    PARAMS,
     RANK_FEATURES,
     WEIGHTS_PATH,
     Despinner,
@@ -145,14 +154,29 @@ def placeholder(rank: Linear | None = None) -> Weights:
     )
 
 
-def collect(root: Path, docs: int, seed: int, rank: Linear | None):
-    """Spin ``docs`` training articles and run the despinner on them (with ``rank`` as its
-    ranker, or the hand-set one). Returns the replace model's rows, the ranker's rows and
-    the detect model's rows."""
+class _RoundOneOnce(Despinner):
+    """Two rounds, the first with the shipped weights: it decides the same in both of
+    training's passes over the same spins, so it runs once (``memo`` is shared by both)."""
+
+    def __init__(self, later: Weights, memo: dict) -> None:
+        super().__init__(dataclasses.replace(PARAMS, rounds=2), later=later)
+        self.memo = memo
+
+    def _second_pass(self, sites, fp, intensity, weights):
+        if weights is not self.weights:
+            return super()._second_pass(sites, fp, intensity, weights)
+        key = (fp.text, tuple(site.key for site in sites))
+        if key not in self.memo:
+            self.memo[key] = super()._second_pass(sites, fp, intensity, weights)
+        return self.memo[key]
+
+
+def collect(root: Path, docs: int, seed: int, engine: Despinner):
+    """Spin ``docs`` training articles and run ``engine`` on them. Returns the replace
+    model's rows, the ranker's rows and the detect model's rows of its last round."""
     rng = random.Random(seed)
     pool = articles(root, "classifier")
     rng.shuffle(pool)
-    engine = Despinner(weights=placeholder(rank))
     rows, labels, weights, groups = [], [], [], []
     rank_rows: list[tuple[np.ndarray, int, float]] = []
     doc_x, doc_y = [], []
@@ -224,12 +248,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bbc", type=Path)
     parser.add_argument("--docs", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: fit the rounds after the first (module docstring)",
+    )
+    parser.add_argument("--out", type=Path, help="default: the shipped file of those rounds")
     args = parser.parse_args(argv)
-    rank_rows = collect(args.bbc, args.docs, args.seed, None)[3]
+    out = args.out or (WEIGHTS_PATH if args.rounds == 1 else LATER_WEIGHTS_PATH)
+    memo: dict = {}
+
+    def engine(rank: Linear | None) -> Despinner:
+        if args.rounds == 1:
+            return Despinner(weights=placeholder(rank))
+        return _RoundOneOnce(placeholder(rank), memo)
+
+    rank_rows = collect(args.bbc, args.docs, args.seed, engine(None))[3]
     rank = fit_ranker(rank_rows)
     print(f"ranker from {len(rank_rows)} spun word types: {rank.weights}")
-    x, y, w, _, dx, dy, clean_words, groups = collect(args.bbc, args.docs, args.seed, rank)
+    x, y, w, _, dx, dy, clean_words, groups = collect(args.bbc, args.docs, args.seed, engine(rank))
     # The threshold is set on documents the trees did not see (one in CALIBRATION_FOLD), then
     # the trees are refitted on everything.
     held = groups % CALIBRATION_FOLD == 0
@@ -253,11 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         "detect": detect.__dict__,
         "rank": {"features": RANK_FEATURES, "weights": rank.weights},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
     print(
         f"{len(y)} word types from {args.docs} documents; replace threshold {threshold:.2f}: "
-        f"restores {restored:.3f} of correctly-ranked spun tokens; weights -> {args.out}"
+        f"restores {restored:.3f} of correctly-ranked spun tokens; weights -> {out}"
     )
     return 0
 
