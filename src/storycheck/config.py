@@ -24,9 +24,8 @@ class Settings:
     # spun copy by its word-for-word substitutions); detection costs clean text little, but
     # restoring spun text is the slowest stage.
     despin: bool = True
-    # Runs of the despinner's second pass (``Params.rounds``): 2 reads a spun text again with
-    # its first repairs in place, restoring about one spun token in a hundred more at half the
-    # speed on spun text (docs/despin.md, "Two rounds").
+    # Runs of the despinner's second pass (``Params.rounds``, which says what 2 gains and
+    # costs): 2 reads a spun text again with its first repairs in place.
     despin_rounds: int = 1
     # Processes for the per-document stages; 0 means one per CPU core.
     workers: int = 0
