@@ -2,8 +2,9 @@
 
 Usage: python bench/despin_seed.py PATH_TO_SEED_000 [--json]
 
-Prints the document score, the repaired text, and every repair as ``observed -> restored``
-grouped by word type with its count, then the timing. There is no ground truth for a real
+Prints the document score, the repaired text, every repair as ``observed -> restored`` and
+every suspect (a word left alone that may still be spun) with its likely original, grouped by
+word type with its count, then the timing. There is no ground truth for a real
 spinner's output: the share restored is judged by reading (docs/despin.md records it).
 """
 
@@ -16,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from storycheck.repair.despin import Despinner
+from storycheck.repair.despin import Despinner, to_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,20 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     result = engine.despin(text)
     run_s = time.perf_counter() - t0
     if args.json:
-        payload = {
-            "score": result.score,
-            "spun": result.spun,
-            "repairs": [r.__dict__ for r in result.repairs],
-        }
-        print(json.dumps(payload, indent=1))
+        print(json.dumps(to_json(result), indent=1))
         return 0
-    print(f"score {result.score:.4f}  spun {result.spun}  repairs {len(result.repairs)}")
+    print(f"score {result.score:.4f}  spun {result.spun}  repairs {len(result.repairs)}  "
+          f"suspects {len(result.suspects)}")  # fmt: skip
     print("=" * 80)
     print(result.text)
     print("=" * 80)
     pairs = Counter((r.observed.lower(), r.restored.lower()) for r in result.repairs)
     for (observed, restored), n in sorted(pairs.items()):
         print(f"{n:3d}  {observed} -> {restored}")
+    suspects = Counter((s.observed.lower(), s.likely.lower(), s.suspicion) for s in result.suspects)
+    for (observed, likely, suspicion), n in sorted(suspects.items()):
+        print(f"{n:3d}  {observed} left alone, likely {likely} ({suspicion:.2f})")
     words = len(text.split())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{words} words in {run_s:.2f} s ({words / run_s:,.0f} words/s); load {load_s:.2f} s; "

@@ -123,13 +123,16 @@ def test_despin_command(write):
     changed = sum(a != b for a, b in zip(spun.split(), repaired.stdout.split(), strict=False))
     assert changed > 0  # something was restored
     log = json.loads(runner.invoke(app, ["despin", str(spun_file), "--json"]).stdout)
-    assert set(log) == {"score", "spun", "repairs"}
+    assert set(log) == {"score", "spun", "repairs", "suspects"}
     assert log["spun"] is True and log["repairs"]
     assert all(
         set(r) == {"start", "end", "observed", "restored", "confidence"} for r in log["repairs"]
     )
-    for repair in log["repairs"]:
-        assert spun[repair["start"] : repair["end"]] == repair["observed"]
+    assert all(
+        set(s) == {"start", "end", "observed", "likely", "suspicion"} for s in log["suspects"]
+    )
+    for word in log["repairs"] + log["suspects"]:
+        assert spun[word["start"] : word["end"]] == word["observed"]
     again = runner.invoke(app, ["despin", str(spun_file), "--rounds", "2"])
     assert again.exit_code == 0 and again.stdout != spun
     for rounds in ("0", "3"):

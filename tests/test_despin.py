@@ -12,6 +12,7 @@ from conftest import DEMO
 from storycheck.errors import MissingResourceError
 from storycheck.repair import wordnet
 from storycheck.repair.despin import (
+    PARAMS,
     RANK_FEATURES,
     Despinner,
     DespinResult,
@@ -136,6 +137,31 @@ def test_the_last_rounds_decisions_stand(round_trip):
     engine = Despinner(Params(rounds=2), later=dataclasses.replace(shipped, replace=never))
     assert once.repairs
     assert engine.despin(spin.text).repairs == []
+
+
+def test_suspects_are_words_left_alone_that_still_look_spun(round_trip):
+    """A type the replace model refuses, but thinks more likely spun than not, is listed with
+    its likely original; with every repair refused, the repaired words become suspects."""
+    spin, once = round_trip
+    shipped = default_despinner().weights
+    threshold = shipped.replace.threshold
+    assert once.repairs
+    repaired = {(r.start, r.end): r.restored for r in once.repairs}
+    for suspect in once.suspects:
+        assert (suspect.start, suspect.end) not in repaired
+        assert spin.text[suspect.start : suspect.end] == suspect.observed != suspect.likely
+        assert PARAMS.suspect_floor <= suspect.suspicion < threshold
+    never = dataclasses.replace(shipped.replace, threshold=2.0)  # a probability never reaches 2
+    refused = Despinner(weights=dataclasses.replace(shipped, replace=never)).despin(spin.text)
+    assert refused.repairs == [] and refused.text == spin.text
+    listed = {(s.start, s.end): s.likely for s in refused.suspects}
+    assert repaired.items() <= listed.items()
+    spans = {(s.start, s.end) for s in spin.spans}
+    assert sum(at in spans for at in listed) >= 0.8 * len(listed)
+    quiet = Despinner(dataclasses.replace(PARAMS, suspect_floor=1.01)).despin(spin.text)
+    assert quiet.suspects == [] and quiet.repairs == once.repairs
+    for text in CLEAN:
+        assert despin(text).suspects == []
 
 
 def test_one_original_is_given_to_one_word_seen(round_trip):

@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import REPORT, settings
 from storycheck import pipeline
 from storycheck.pipeline import ingest
-from storycheck.store import SCHEMA_VERSION, Store
+from storycheck.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 
 def _corpus(folder: Path, n: int) -> Path:
@@ -150,6 +150,7 @@ def test_despinning_can_be_turned_off_and_on_again(tmp_path):
         ingest([str(path)], store, settings(despin=False))
         (doc,) = store.documents()
         assert doc.text == doc.cleaned and not doc.spun and doc.spin_score is None
+        assert doc.repairs == doc.suspects == []
         again = ingest([str(path)], store, settings())
         assert again.updated == 1  # the setting is part of the stage's input
         (doc,) = store.documents()
@@ -164,6 +165,45 @@ def test_despinning_can_be_turned_off_and_on_again(tmp_path):
             assert doc.text[repair.start : repair.end] == repair.restored
 
 
+def test_suspects_point_into_the_repaired_text(tmp_path, monkeypatch):
+    """The despinner's offsets point into the cleaned text; a word it left alone but suspects
+    must land on itself in the repaired text, after the repairs before it changed lengths."""
+    from storycheck.repair import despin
+
+    def fake(text: str, rounds: int = 1) -> despin.DespinResult:
+        a, b = text.index("successful"), text.index("achromatic")
+        return despin.DespinResult(
+            text.replace("successful", "in"), 0.9, True,
+            [despin.Repair(a, a + 10, "successful", "in", 0.95)],
+            [despin.Suspect(b, b + 10, "achromatic", "white", 0.7)],
+        )  # fmt: skip
+
+    monkeypatch.setattr(despin, "despin", fake)
+    path = tmp_path / "spun.txt"
+    path.write_text("The dam was successful the river. It broke after achromatic rain.\n" * 3)
+    with Store.open(tmp_path / "s.db") as store:
+        ingest([str(path)], store, settings())
+        (doc,) = store.documents()
+    (suspect,) = doc.suspects
+    assert doc.text[suspect.start : suspect.end] == "achromatic" == suspect.observed
+    assert (suspect.likely, suspect.suspicion) == ("white", 0.7)
+    assert doc.text[doc.repairs[0].start : doc.repairs[0].end] == "in"
+
+
+def test_a_store_from_before_suspects_opens_and_keeps_them(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript("".join(MIGRATIONS[:-1]) + f"PRAGMA user_version = {SCHEMA_VERSION - 1};")
+    db.close()
+    text = tmp_path / "in.txt"
+    text.write_text(REPORT)
+    with Store.open(path) as store:
+        ingest([str(text)], store, settings())
+        (doc,) = store.documents()
+        assert doc.suspects == []
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_a_spun_headline_is_repaired_with_its_text(demo):
     """The demo's spun copy was made by storycheck's spinner from the Herald's report: its
     headline comes back as the Herald's title, and the repairs still point into the text."""
@@ -174,4 +214,6 @@ def test_a_spun_headline_is_repaired_with_its_text(demo):
     assert spun["title"] == herald["title"]
     for repair in spun["spin"]["repairs"]:
         assert spun["text"][repair["start"] : repair["end"]] == repair["restored"]
+    for suspect in spun["spin"]["suspects"]:
+        assert spun["text"][suspect["start"] : suspect["end"]] == suspect["observed"]
     assert all(not d["spin"]["repairs"] for d in story["documents"] if d is not spun)

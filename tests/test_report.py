@@ -10,6 +10,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markupsafe
 import pytest
 
 from storycheck.report import render_report, segments, write_report
@@ -224,6 +225,34 @@ def test_spin_repairs_render_as_del_ins_pairs():
         + "</span> rain.</span>"
     ) in page
     assert "0.93" in page
+
+
+def test_spin_suspects_are_marked_with_their_likely_original():
+    text = "The dam was successful to the river. It broke after achromatic rain."
+    at = text.index("achromatic")
+    repair = {"start": 12, "end": 22, "observed": "successful", "restored": "in"}
+    evil = 'heavy"><script>alert(1)</script>'
+    suspect = {"start": at, "end": at + 10, "observed": "achromatic", "likely": evil,
+               "suspicion": 0.7}  # fmt: skip
+    doc = _doc(
+        text=text,
+        sentences=_sentences(text, [(0, 36), (37, 68)]),
+        spin={"score": 0.93, "spun": True, "repairs": [repair], "suspects": [suspect]},
+    )
+    page = render_report(_story(doc))
+    sid = f"doc-{doc['id']}"
+    likely = markupsafe.escape(evil)
+    title = f"left as published, may still be spun: likely {likely} (0.7)"
+    assert (
+        f'<span class="sent" id="{sid}-s1">It broke after '
+        f'<span class="suspect" title="{title}">achromatic</span> rain.</span>'
+    ) in page
+    assert "<script>alert" not in page
+    assert "1 left as published that may still be spun" in page
+    assert "1 repaired, 1 suspected" in page
+    # A story.json written before suspects existed still renders.
+    del doc["spin"]["suspects"]
+    assert 'class="suspect" title' not in render_report(_story(doc))
 
 
 def test_page_is_self_contained():

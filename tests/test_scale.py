@@ -18,6 +18,7 @@ pytest.importorskip("pyspark")
 
 from storycheck.api import analyze  # noqa: E402
 from storycheck.cli import app  # noqa: E402
+from storycheck.repair.despin import PARAMS  # noqa: E402
 from storycheck.scale.job import CRASH_DRILL, run, session  # noqa: E402
 
 CRANE_URL = "https://selwickherald.example/crane"
@@ -108,6 +109,14 @@ def test_derivations_and_stories_equal_analyze(scaled: Path, analyzed: dict) -> 
     assert len(expected) == 2, "the reservoir story and the crane story"
 
 
+def _listed(suspects: list[dict]) -> set[tuple[int, str]]:
+    return {(s["start"], s["likely"]) for s in suspects}
+
+
+def _sure(suspects: list[dict]) -> set[tuple[int, str]]:
+    return _listed([s for s in suspects if s["suspicion"] >= PARAMS.suspect_floor + 0.05])
+
+
 def test_document_rows_match_story_json_fields(scaled: Path, analyzed: dict) -> None:
     theirs = {d["uri"]: d for d in analyzed["documents"]}
     for row in _table(scaled, "documents"):
@@ -124,6 +133,9 @@ def test_document_rows_match_story_json_fields(scaled: Path, analyzed: dict) -> 
         assert [r["confidence"] for r in ours] == pytest.approx(
             [r["confidence"] for r in theirs_], abs=0.05
         )
+        # The same suspects, but for those within that difference of the floor.
+        ours, theirs_ = json.loads(row["suspects"]), doc["spin"]["suspects"]
+        assert _sure(ours) <= _listed(theirs_) and _sure(theirs_) <= _listed(ours)
     sentences = _table(scaled, "sentences")
     assert len(sentences) == sum(len(d["sentences"]) for d in analyzed["documents"])
     claims = _table(scaled, "claims")

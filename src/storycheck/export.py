@@ -44,6 +44,7 @@ def document_json(
             "score": doc.spin_score,
             "spun": doc.spun,
             "repairs": [r.to_json() for r in doc.repairs],
+            "suspects": [s.to_json() for s in doc.suspects],
         },
         "signals": [s.to_json() for s in doc.signals],
         "text": doc.text,

@@ -31,7 +31,7 @@ from storycheck.models.embed import load_embedder
 from storycheck.models.stance import load_stance_model
 from storycheck.provenance.profile import profile
 from storycheck.provenance.semantic import vector_source
-from storycheck.records import Document, RawInput, SpinRepair
+from storycheck.records import Document, RawInput, SpinRepair, SpinSuspect
 from storycheck.repair import boilerplate, despin
 from storycheck.store import Store
 
@@ -88,7 +88,8 @@ def _despin(doc: Document, settings: Settings) -> None:
     input's metadata is left as published, since the clean stage reads it back on every run.
     """
     if not settings.despin:
-        doc.text, doc.spin_score, doc.spun, doc.repairs = doc.cleaned, None, False, []
+        doc.text, doc.spin_score, doc.spun = doc.cleaned, None, False
+        doc.repairs, doc.suspects = [], []
         return
     headline = doc.title_source == "headline" and doc.title and "\n" not in doc.title
     head = f"{doc.title}\n\n" if headline else ""
@@ -98,17 +99,23 @@ def _despin(doc: Document, settings: Settings) -> None:
         doc.title, _, doc.text = result.text.partition("\n\n")
     else:
         doc.text = result.text
-    doc.repairs = []
-    shift = 0  # repairs point into the cleaned text; the report and story.json want the repaired
-    for repair in sorted(result.repairs, key=lambda r: r.start):
-        if repair.start < len(head):
-            continue  # a repair of the headline, which is now the title
-        start = repair.start - len(head) + shift
+    doc.repairs, doc.suspects = [], []
+    shift = 0  # offsets point into the cleaned text; the report and story.json want the repaired
+    for word in sorted([*result.repairs, *result.suspects], key=lambda w: w.start):
+        if word.start < len(head):
+            continue  # a word of the headline, which is now the title
+        start = word.start - len(head) + shift
+        if isinstance(word, despin.Suspect):
+            doc.suspects.append(
+                SpinSuspect(start, start + len(word.observed), word.observed, word.likely,
+                            word.suspicion)
+            )  # fmt: skip
+            continue
         doc.repairs.append(
-            SpinRepair(start, start + len(repair.restored), repair.observed, repair.restored,
-                       round(repair.confidence, 4))
+            SpinRepair(start, start + len(word.restored), word.observed, word.restored,
+                       round(word.confidence, 4))
         )  # fmt: skip
-        shift += len(repair.restored) - (repair.end - repair.start)
+        shift += len(word.restored) - (word.end - word.start)
 
 
 def _has_own_title(doc: Document) -> bool:

@@ -64,6 +64,22 @@ class SpinRepair:
 
 
 @dataclass(frozen=True)
+class SpinSuspect:
+    """A word the despinner left as published although it still looks spun: ``text[start:end]``
+    of the repaired text; ``likely`` is the original it would have put back, ``suspicion`` the
+    replace model's probability for that, below its threshold."""
+
+    start: int
+    end: int
+    observed: str
+    likely: str
+    suspicion: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Sentence:
     """A sentence of a document's text, with offsets into that text.
 
@@ -170,6 +186,7 @@ class Document:
     spin_score: float | None = None
     spun: bool = False
     repairs: list[SpinRepair] = field(default_factory=list)
+    suspects: list[SpinSuspect] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)

@@ -19,7 +19,16 @@ from typing import Any
 import numpy as np
 
 from storycheck.errors import StorycheckError
-from storycheck.records import Claim, Document, Mention, Quote, Sentence, Signal, SpinRepair
+from storycheck.records import (
+    Claim,
+    Document,
+    Mention,
+    Quote,
+    Sentence,
+    Signal,
+    SpinRepair,
+    SpinSuspect,
+)
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -162,6 +171,10 @@ MIGRATIONS: tuple[str, ...] = (
         documents TEXT NOT NULL         -- JSON list of document ids
     );
     """,
+    """
+    -- JSON: words the despinner left as published although they still look spun
+    ALTER TABLE documents ADD COLUMN suspects TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -225,14 +238,15 @@ class Store:
         values = [getattr(doc, c) for c in _DOCUMENT_COLUMNS]
         signals = json.dumps([s.to_json() for s in doc.signals], ensure_ascii=False)
         repairs = json.dumps([r.to_json() for r in doc.repairs], ensure_ascii=False)
+        suspects = json.dumps([s.to_json() for s in doc.suspects], ensure_ascii=False)
         with self._db:
-            json_columns = ("signals", "repairs")
+            json_columns = ("signals", "repairs", "suspects")
             self._db.execute(
                 f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS + json_columns)}, added_at) "
-                f"VALUES ({', '.join('?' * (len(values) + 3))}) "
+                f"VALUES ({', '.join('?' * (len(values) + 4))}) "
                 "ON CONFLICT(id) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in (*_DOCUMENT_COLUMNS[1:], *json_columns)),
-                (*values, signals, repairs, now),
+                (*values, signals, repairs, suspects, now),
             )
             self._db.execute("DELETE FROM sentences WHERE document = ?", (doc.id,))
             self._db.executemany(
@@ -289,16 +303,18 @@ class Store:
 
     def _documents(self, where: str, params: tuple[str, ...]) -> list[Document]:
         cursor = self._db.execute(
-            f"SELECT {', '.join(_DOCUMENT_COLUMNS)}, signals, repairs FROM documents {where}",
+            f"SELECT {', '.join(_DOCUMENT_COLUMNS)}, signals, repairs, suspects FROM documents "
+            f"{where}",
             params,
         )
         docs = []
         for row in cursor.fetchall():
-            fields = dict(zip(_DOCUMENT_COLUMNS, row[:-2], strict=True))
+            fields = dict(zip(_DOCUMENT_COLUMNS, row[:-3], strict=True))
             fields["spun"] = bool(fields["spun"])
             doc = Document(**fields)
-            doc.signals = [Signal(**s) for s in json.loads(row[-2])]
-            doc.repairs = [SpinRepair(**r) for r in json.loads(row[-1])]
+            doc.signals = [Signal(**s) for s in json.loads(row[-3])]
+            doc.repairs = [SpinRepair(**r) for r in json.loads(row[-2])]
+            doc.suspects = [SpinSuspect(**s) for s in json.loads(row[-1])]
             doc.sentences = self.sentences(doc.id)
             self._load_claims(doc)
             docs.append(doc)

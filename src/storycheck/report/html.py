@@ -157,28 +157,40 @@ def _covering(
 
 def _parts(
     seg: Segment,
-    repairs: list[tuple[int, int, Mapping[str, Any]]],
+    words: list[tuple[int, int, Mapping[str, Any]]],
     shared: list[tuple[int, int, str]],
 ) -> list[dict]:
-    """Split one piece of text at the spin repairs and shared passages inside it.
+    """Split one piece of text at the despinner's words and the shared passages inside it.
 
-    A repair part keeps the observed text (struck through) and adds the restored word. Repairs
-    that straddle a sentence boundary are not shown inline; they are rare and would otherwise
-    be cut in two. A repair is never cut by a shared passage either: it takes the highlight of
-    the first passage it overlaps. Each part carries ``shared``, the highlight's title or None.
+    ``words`` are the spin repairs and suspects. A repair part keeps the observed text (struck
+    through) and adds the restored word; a suspect part carries the original it likely stands
+    for. Words that straddle a sentence boundary are not shown inline; they are rare and would
+    otherwise be cut in two. A word is never cut by a shared passage either: it takes the
+    highlight of the first passage it overlaps. Each part carries ``shared``, the highlight's
+    title or None.
     """
     out = []
-    for sub in segments(seg.text, repairs, seg.start):
+    for sub in segments(seg.text, words, seg.start):
         if sub.mark is not None:
             over = _covering(shared, sub.start, sub.end)
-            restored = _str(sub.mark.get("restored")) or ""
-            out.append(
-                {"text": sub.text, "restored": restored, "shared": over[0][2] if over else None}
-            )
+            restored, likely = _str(sub.mark.get("restored")), _str(sub.mark.get("likely"))
+            suspicion = sub.mark.get("suspicion")
+            out.append({
+                "text": sub.text,
+                "restored": (restored or "") if likely is None else None,
+                "likely": likely,
+                "suspicion": _number(suspicion) if isinstance(suspicion, int | float) else None,
+                "shared": over[0][2] if over else None,
+            })  # fmt: skip
             continue
         for piece in segments(sub.text, _covering(shared, sub.start, sub.end), sub.start):
-            out.append({"text": piece.text, "restored": None, "shared": piece.mark})
+            out.append(_plain(piece.text, piece.mark))
     return out
+
+
+def _plain(text: str, shared: str | None) -> dict:
+    """A part of the text the despinner left alone and had no doubt about."""
+    return {"text": text, "restored": None, "likely": None, "suspicion": None, "shared": shared}
 
 
 def _groups(parts: list[dict]) -> list[dict]:
@@ -204,7 +216,7 @@ def _paragraphs(
     """
     text = doc.get("text") if isinstance(doc.get("text"), str) else ""
     spin = doc.get("spin") if isinstance(doc.get("spin"), Mapping) else {}
-    repairs = _intervals(spin.get("repairs"))
+    words = _intervals(spin.get("repairs")) + _intervals(spin.get("suspects"))
     sentences = _intervals(doc.get("sentences"))
     shared = shared or []
 
@@ -213,17 +225,17 @@ def _paragraphs(
         if seg.mark is not None:
             index = _int(seg.mark.get("index"))
             sid = f"{anchor}-s{index if index is not None else position}"
-            paragraphs[-1].append({"id": sid, "groups": _groups(_parts(seg, repairs, shared))})
+            paragraphs[-1].append({"id": sid, "groups": _groups(_parts(seg, words, shared))})
             continue
-        for part in _parts(seg, repairs, shared):
-            if part["restored"] is not None:
+        for part in _parts(seg, words, shared):
+            if part["restored"] is not None or part["likely"] is not None:
                 paragraphs[-1].append({"id": None, "groups": _groups([part])})
                 continue
             for i, piece in enumerate(_PARAGRAPH_BREAK.split(part["text"])):
                 if i:
                     paragraphs.append([])
                 if piece:
-                    plain = {"text": piece, "restored": None, "shared": part["shared"]}
+                    plain = _plain(piece, part["shared"])
                     paragraphs[-1].append({"id": None, "groups": _groups([plain])})
     return [p for p in paragraphs if p]
 
@@ -280,6 +292,7 @@ def _spin(doc: Mapping[str, Any]) -> dict | None:
         "score": f"{score:.2f}" if isinstance(score, int | float) else _str(score),
         "spun": bool(spin.get("spun")),
         "repairs": len(_intervals(spin.get("repairs"))),
+        "suspects": len(_intervals(spin.get("suspects"))),
     }
 
 

@@ -393,7 +393,8 @@ def _document_rows(kv: tuple, context: Any) -> Iterator[tuple[str, dict[str, Any
         "published": doc.published, "author": doc.author, "language": doc.language,
         "genre": profiled.genre, "origin": row["origin"], "story": story_of[doc.id],
         "spin_score": doc.spin_score, "spun": doc.spun,
-        "repairs": json.dumps(row["spin"]["repairs"]), "signals": json.dumps(row["signals"]),
+        "repairs": json.dumps(row["spin"]["repairs"]),
+        "suspects": json.dumps(row["spin"]["suspects"]), "signals": json.dumps(row["signals"]),
         "profile": json.dumps(row["profile"]), "text": doc.text, "month": month,
     }  # fmt: skip
     for s in doc.sentences:

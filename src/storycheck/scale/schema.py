@@ -1,8 +1,8 @@
 """The Parquet tables ``scale`` writes, column by column (see docs/scaling.md).
 
-Nested story.json values (repairs, signals, a document's genre profile, a claim's numbers and
-dates, a derivation's shared passages) are JSON strings: every engine that reads Parquet can
-read them, and their shape is story.json's, documented once.
+Nested story.json values (repairs, suspects, signals, a document's genre profile, a claim's
+numbers and dates, a derivation's shared passages) are JSON strings: every engine that reads
+Parquet can read them, and their shape is story.json's, documented once.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ TABLES: dict[str, StructType] = {
         ("id", _S), ("uri", _S), ("input", _S), ("format", _S), ("source", _S),
         ("site_name", _S), ("title", _S), ("published", _S), ("author", _S), ("language", _S),
         ("genre", _S), ("origin", _S), ("story", _S), ("spin_score", _D), ("spun", _B),
-        ("repairs", _S), ("signals", _S), ("profile", _S), ("text", _S), ("month", _S),
+        ("repairs", _S), ("suspects", _S), ("signals", _S), ("profile", _S), ("text", _S),
+        ("month", _S),
     ),
     "sentences": _table(
         ("document", _S), ("index", _I), ("start", _I), ("end", _I), ("text", _S),
