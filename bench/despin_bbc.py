@@ -43,8 +43,8 @@ from storycheck.repair.spinner import TOKEN, Spinner, SpinResult, SpinSettings
 def roc_auc(positives: list[float], negatives: list[float]) -> float:
     """Probability that a random positive outscores a random negative (ties count half), from
     the positives' mean rank (Mann-Whitney U), so that tens of thousands of tokens are cheap."""
-    values, where, counts = np.unique(positives + negatives, return_inverse=True,
-                                      return_counts=True)  # fmt: skip
+    _, where, counts = np.unique(positives + negatives, return_inverse=True,
+                                 return_counts=True)  # fmt: skip
     ranks = (np.cumsum(counts) - (counts - 1) / 2)[where]
     n = len(positives)
     return float((ranks[:n].sum() - n * (n + 1) / 2) / (n * len(negatives)))
