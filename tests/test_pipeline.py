@@ -173,14 +173,15 @@ def test_suspects_point_into_the_repaired_text(tmp_path, monkeypatch):
     def fake(text: str, rounds: int = 1) -> despin.DespinResult:
         a, b = text.index("successful"), text.index("achromatic")
         return despin.DespinResult(
-            text.replace("successful", "in"), 0.9, True,
+            text[:a] + "in" + text[a + 10 :], 0.9, True,
             [despin.Repair(a, a + 10, "successful", "in", 0.95)],
             [despin.Suspect(b, b + 10, "achromatic", "white", 0.7)],
         )  # fmt: skip
 
     monkeypatch.setattr(despin, "despin", fake)
     path = tmp_path / "spun.txt"
-    path.write_text("The dam was successful the river. It broke after achromatic rain.\n" * 3)
+    path.write_text("The dam was successful the river. It broke after achromatic rain, and the "
+                    "town below it flooded within the hour.\n")  # fmt: skip
     with Store.open(tmp_path / "s.db") as store:
         ingest([str(path)], store, settings())
         (doc,) = store.documents()
@@ -190,7 +191,7 @@ def test_suspects_point_into_the_repaired_text(tmp_path, monkeypatch):
     assert doc.text[doc.repairs[0].start : doc.repairs[0].end] == "in"
 
 
-def test_a_store_from_before_suspects_opens_and_keeps_them(tmp_path):
+def test_a_store_from_before_suspects_is_migrated(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.executescript("".join(MIGRATIONS[:-1]) + f"PRAGMA user_version = {SCHEMA_VERSION - 1};")
