@@ -200,15 +200,16 @@ def test_sentence_spans_cover_sentence_text_exactly():
 
 
 def test_spin_repairs_render_as_del_ins_pairs():
-    text = "The dam was successful to the river. It broke after torrential rain."
+    """story.json's text is the repaired one: the published word comes from ``observed``."""
+    text = "The dam was in to the river. It broke after heavy rain."
     rep = [
-        {"start": i, "end": i + len(word), "observed": word, "restored": new}
+        {"start": i, "end": i + len(new), "observed": word, "restored": new}
         for word, new in (("successful", "in"), ("torrential", "heavy"))
-        for i in [text.index(word)]
+        for i in [text.index(f" {new} ") + 1]
     ]
     doc = _doc(
         text=text,
-        sentences=_sentences(text, [(0, 36), (37, 68)]),
+        sentences=_sentences(text, [(0, 28), (29, 55)]),
         spin={"score": 0.93, "spun": True, "repairs": rep},
     )
     page = render_report(_story(doc))
@@ -228,15 +229,15 @@ def test_spin_repairs_render_as_del_ins_pairs():
 
 
 def test_spin_suspects_are_marked_with_their_likely_original():
-    text = "The dam was successful to the river. It broke after achromatic rain."
+    text = "The dam was in the river. It broke after achromatic rain today."
     at = text.index("achromatic")
-    repair = {"start": 12, "end": 22, "observed": "successful", "restored": "in"}
+    repair = {"start": 12, "end": 14, "observed": "successful", "restored": "in"}
     evil = 'heavy"><script>alert(1)</script>'
     suspect = {"start": at, "end": at + 10, "observed": "achromatic", "likely": evil,
                "suspicion": 0.7}  # fmt: skip
     doc = _doc(
         text=text,
-        sentences=_sentences(text, [(0, 36), (37, 68)]),
+        sentences=_sentences(text, [(0, 25), (26, 63)]),
         spin={"score": 0.93, "spun": True, "repairs": [repair], "suspects": [suspect]},
     )
     page = render_report(_story(doc))
@@ -245,7 +246,7 @@ def test_spin_suspects_are_marked_with_their_likely_original():
     title = f"left as published, may still be spun: likely {likely} (0.7)"
     assert (
         f'<span class="sent" id="{sid}-s1">It broke after '
-        f'<span class="suspect" title="{title}">achromatic</span> rain.</span>'
+        f'<span class="suspect" title="{title}">achromatic</span> rain today.</span>'
     ) in page
     assert "<script>alert" not in page
     assert "1 left as published that may still be spun" in page
@@ -469,7 +470,11 @@ def test_shared_passages_are_highlighted_at_their_offsets():
         text=text,
         sentences=_sentences(text, bounds),
         origin="a" * 16,
-        spin={"score": 0.9, "spun": True, "repairs": [{"start": 20, "end": 24, "restored": "5"}]},
+        spin={
+            "score": 0.9,
+            "spun": True,
+            "repairs": [{"start": 20, "end": 24, "observed": "5", "restored": "five"}],
+        },
     )
     other = _doc("c" * 16, title="Another source", source="other.example", origin="c" * 16)
     # 4..24 crosses a sentence boundary; 36..42 comes from two sources, one running past the end
@@ -494,7 +499,7 @@ def test_shared_passages_are_highlighted_at_their_offsets():
     article = page[page.index('<article class="doc" id="doc-bbbb') :]
     article = article[: article.index("</article>")]
     marks = re.findall(r'<mark class="shared" title="([^"]*)">(.*?)</mark>', article)
-    pieces = [re.sub(r"<del[^>]*>(.*?)</del><ins[^>]*>.*?</ins>", r"\1", m) for _, m in marks]
+    pieces = [re.sub(r"<del[^>]*>.*?</del><ins[^>]*>(.*?)</ins>", r"\1", m) for _, m in marks]
     pieces = [re.sub(r"<[^>]+>", "", p) for p in pieces]
     # split at the sentence boundary (the gap between sentences is a highlight of its own)
     assert pieces == ["two three.", " ", "Four five", "eight ", "nine."]
@@ -505,14 +510,17 @@ def test_shared_passages_are_highlighted_at_their_offsets():
     )
     assert marks[4][0] == "Shared with Another source (other.example), quotation"
     # the repair at 20..24 sits inside the highlight, whole
-    assert '<span class="repair"><del title="as published">five</del>' in marks[2][1]
+    assert (
+        '<span class="repair"><del title="as published">5</del><ins title="restored">five'
+        in marks[2][1]
+    )
     # sentence spans still hold exactly their sentences
     texts = _parse(page).texts
     sid = "doc-" + "b" * 16
     for i, (start, end) in enumerate(bounds):
         got = texts[f"{sid}-s{i}"]
         if i == 1:
-            got = got.replace("five5", "five")  # the restored word follows the struck one
+            got = got.replace("5five", "five")  # the restored word follows the struck one
         assert got == text[start:end]
     assert f'<span class="sent" id="{sid}-s0">One <mark class="shared"' in page
 

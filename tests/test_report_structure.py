@@ -154,8 +154,8 @@ def test_every_sentence_is_an_anchor_holding_its_text(page: Page, story: dict) -
     for doc in story["documents"]:
         for sentence in doc["sentences"]:
             span = page.id(f"{_anchor(doc['id'])}-s{sentence['index']}")
-            # the restored words (<ins>) are additions; the rest is the text as published
-            assert span.text(skip=frozenset({"ins"})) == sentence["text"]
+            # the published words (<del>) are additions; the rest is the text as repaired
+            assert span.text(skip=frozenset({"del"})) == sentence["text"]
 
 
 def test_claims_are_marked_where_they_are(page: Page, story: dict) -> None:
@@ -177,9 +177,10 @@ def test_repairs_show_the_published_word_struck_beside_the_restored_one(
             for r in article.find("span", "repair")
         ]
         expected = [
-            (doc["text"][r["start"] : r["end"]], r["restored"])
+            (r["observed"], doc["text"][r["start"] : r["end"]])
             for r in sorted(doc["spin"]["repairs"], key=lambda r: r["start"])
         ]
+        assert any(published != restored for published, restored in shown)
         assert shown == expected
 
 

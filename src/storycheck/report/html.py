@@ -162,9 +162,10 @@ def _parts(
 ) -> list[dict]:
     """Split one piece of text at the despinner's words and the shared passages inside it.
 
-    ``words`` are the spin repairs and suspects. A repair part keeps the observed text (struck
-    through) and adds the restored word; a suspect part carries the original it likely stands
-    for. Words that straddle a sentence boundary are not shown inline; they are rare and would
+    ``words`` are the spin repairs and suspects, with offsets into the repaired text. A repair
+    part is the restored word as the text has it, with the published word (``observed``) to
+    show struck through before it; a suspect part carries the original it likely stands for.
+    Words that straddle a sentence boundary are not shown inline; they are rare and would
     otherwise be cut in two. A word is never cut by a shared passage either: it takes the
     highlight of the first passage it overlaps. Each part carries ``shared``, the highlight's
     title or None.
@@ -173,11 +174,11 @@ def _parts(
     for sub in segments(seg.text, words, seg.start):
         if sub.mark is not None:
             over = _covering(shared, sub.start, sub.end)
-            restored, likely = _str(sub.mark.get("restored")), _str(sub.mark.get("likely"))
-            suspicion = sub.mark.get("suspicion")
+            likely, suspicion = _str(sub.mark.get("likely")), sub.mark.get("suspicion")
+            repair = likely is None
             out.append({
                 "text": sub.text,
-                "restored": (restored or "") if likely is None else None,
+                "observed": (_str(sub.mark.get("observed")) or "") if repair else None,
                 "likely": likely,
                 "suspicion": _number(suspicion) if isinstance(suspicion, int | float) else None,
                 "shared": over[0][2] if over else None,
@@ -190,7 +191,7 @@ def _parts(
 
 def _plain(text: str, shared: str | None) -> dict:
     """A part of the text the despinner left alone and had no doubt about."""
-    return {"text": text, "restored": None, "likely": None, "suspicion": None, "shared": shared}
+    return {"text": text, "observed": None, "likely": None, "suspicion": None, "shared": shared}
 
 
 def _groups(parts: list[dict]) -> list[dict]:
@@ -228,7 +229,7 @@ def _paragraphs(
             paragraphs[-1].append({"id": sid, "groups": _groups(_parts(seg, words, shared))})
             continue
         for part in _parts(seg, words, shared):
-            if part["restored"] is not None or part["likely"] is not None:
+            if part["observed"] is not None or part["likely"] is not None:
                 paragraphs[-1].append({"id": None, "groups": _groups([part])})
                 continue
             for i, piece in enumerate(_PARAGRAPH_BREAK.split(part["text"])):
