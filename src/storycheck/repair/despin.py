@@ -987,28 +987,11 @@ def despin_many(texts: list[str]) -> list[DespinResult]:
 
 
 def to_json(result: DespinResult) -> dict:
-    """The repair log as ``storycheck despin --json`` prints it."""
+    """The repair log as ``storycheck despin --json`` prints it (confidences and suspicions are
+    rounded when the words are made, in ``Despinner._apply``)."""
     return {
         "score": round(result.score, 4),
         "spun": result.spun,
-        "repairs": [
-            {
-                "start": r.start,
-                "end": r.end,
-                "observed": r.observed,
-                "restored": r.restored,
-                "confidence": round(r.confidence, 4),
-            }
-            for r in result.repairs
-        ],
-        "suspects": [
-            {
-                "start": s.start,
-                "end": s.end,
-                "observed": s.observed,
-                "likely": s.likely,
-                "suspicion": round(s.suspicion, 4),
-            }
-            for s in result.suspects
-        ],
+        "repairs": [dataclasses.asdict(r) for r in result.repairs],
+        "suspects": [dataclasses.asdict(s) for s in result.suspects],
     }
