@@ -201,6 +201,8 @@ _DOCUMENT_COLUMNS = (
     "spin_score",
     "spun",
 )
+# Document fields held as JSON lists in one column each, with the record type of their items.
+_JSON_COLUMNS: dict[str, type] = {"signals": Signal, "repairs": SpinRepair, "suspects": SpinSuspect}
 
 
 class Store:
@@ -235,18 +237,18 @@ class Store:
     def save(self, doc: Document, stages: dict[str, tuple[int, str]]) -> None:
         """Write a document, its sentences and the stages that produced them, all or nothing."""
         now = _now()
-        values = [getattr(doc, c) for c in _DOCUMENT_COLUMNS]
-        signals = json.dumps([s.to_json() for s in doc.signals], ensure_ascii=False)
-        repairs = json.dumps([r.to_json() for r in doc.repairs], ensure_ascii=False)
-        suspects = json.dumps([s.to_json() for s in doc.suspects], ensure_ascii=False)
+        values = [getattr(doc, c) for c in _DOCUMENT_COLUMNS] + [
+            json.dumps([item.to_json() for item in getattr(doc, c)], ensure_ascii=False)
+            for c in _JSON_COLUMNS
+        ]
+        columns = (*_DOCUMENT_COLUMNS, *_JSON_COLUMNS)
         with self._db:
-            json_columns = ("signals", "repairs", "suspects")
             self._db.execute(
-                f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS + json_columns)}, added_at) "
-                f"VALUES ({', '.join('?' * (len(values) + 4))}) "
+                f"INSERT INTO documents ({', '.join(columns)}, added_at) "
+                f"VALUES ({', '.join('?' * (len(values) + 1))}) "
                 "ON CONFLICT(id) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in (*_DOCUMENT_COLUMNS[1:], *json_columns)),
-                (*values, signals, repairs, suspects, now),
+                + ", ".join(f"{c} = excluded.{c}" for c in columns[1:]),
+                (*values, now),
             )
             self._db.execute("DELETE FROM sentences WHERE document = ?", (doc.id,))
             self._db.executemany(
@@ -303,18 +305,17 @@ class Store:
 
     def _documents(self, where: str, params: tuple[str, ...]) -> list[Document]:
         cursor = self._db.execute(
-            f"SELECT {', '.join(_DOCUMENT_COLUMNS)}, signals, repairs, suspects FROM documents "
-            f"{where}",
+            f"SELECT {', '.join((*_DOCUMENT_COLUMNS, *_JSON_COLUMNS))} FROM documents {where}",
             params,
         )
         docs = []
+        width = len(_DOCUMENT_COLUMNS)
         for row in cursor.fetchall():
-            fields = dict(zip(_DOCUMENT_COLUMNS, row[:-3], strict=True))
+            fields = dict(zip(_DOCUMENT_COLUMNS, row[:width], strict=True))
             fields["spun"] = bool(fields["spun"])
             doc = Document(**fields)
-            doc.signals = [Signal(**s) for s in json.loads(row[-3])]
-            doc.repairs = [SpinRepair(**r) for r in json.loads(row[-2])]
-            doc.suspects = [SpinSuspect(**s) for s in json.loads(row[-1])]
+            for (column, record), raw in zip(_JSON_COLUMNS.items(), row[width:], strict=True):
+                setattr(doc, column, [record(**item) for item in json.loads(raw)])
             doc.sentences = self.sentences(doc.id)
             self._load_claims(doc)
             docs.append(doc)
