@@ -88,5 +88,22 @@ def store(tmp_path: Path):
         yield opened
 
 
+def ngram_articles(root: Path, count: int) -> int:
+    """Write ``count`` copies of a demo document where the bbc-news corpus split puts ``ngram``
+    articles (the part the despinner's reader and SmolLM2's tuning learn from)."""
+    from storycheck.repair.corpus import part_of
+
+    text = (DEMO / "07-authority-statement.txt").read_text() * 2
+    made = 0
+    for n in range(40):
+        rel = f"news/{n:03d}.txt"
+        if part_of(rel) == "ngram" and made < count:
+            (root / "news").mkdir(exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+            made += 1
+    assert made == count
+    return made
+
+
 def jsonl(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import DEMO
+from conftest import ngram_articles
 from storycheck.repair.encoder import WINDOW, Head, SiteEncoder, load_encoder, tokenize
 
 
@@ -83,10 +83,11 @@ def test_trainer_tunes_a_reader_that_ships(tmp_path, monkeypatch):
     int8 reader that puts the truth first on more fitted sites than pass 1 did, and the changes
     are real (the built reader reads differently from the packaged MiniLM, the embedder's)."""
     from storycheck.models.embed import onnx_dir
+    from storycheck.models.lowrank import DELTA
     from storycheck.repair import train_encoder
-    from storycheck.repair.encoder import DELTA, build
+    from storycheck.repair.encoder import build
 
-    made = _ngram_articles(tmp_path, 3)
+    made = ngram_articles(tmp_path, 3)
     arts = train_encoder.collect(tmp_path, made, seed=1)
     assert len(arts) == made
     truth = np.concatenate([a.truth for a in arts])
@@ -113,25 +114,9 @@ def test_trainer_spins_each_article_again_with_other_dictionaries(tmp_path):
     benchmarks' are refused."""
     from storycheck.repair import train_encoder
 
-    made = _ngram_articles(tmp_path, 2)
+    made = ngram_articles(tmp_path, 2)
     arts = train_encoder.collect(tmp_path, made, seed=1, spins=2)
     assert [a.number for a in arts] == [0, 1, 0, 1]
     assert arts[0].cands != arts[2].cands and arts[1].cands != arts[3].cands
     with pytest.raises(ValueError, match="benchmark seeds"):
         train_encoder.collect(tmp_path, made, seed=1, spins=1001)
-
-
-def _ngram_articles(root, count: int) -> int:
-    """Write ``count`` copies of a demo document where the corpus split puts ``ngram`` articles."""
-    from storycheck.repair.corpus import part_of
-
-    text = (DEMO / "07-authority-statement.txt").read_text() * 2
-    made = 0
-    for n in range(40):
-        rel = f"news/{n:03d}.txt"
-        if part_of(rel) == "ngram" and made < count:
-            (root / "news").mkdir(exist_ok=True)
-            (root / rel).write_text(text, encoding="utf-8")
-            made += 1
-    assert made == count
-    return made

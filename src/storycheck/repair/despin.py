@@ -53,8 +53,8 @@ class Params:
     ``bench/despin_bbc.py``. The right-context settings (``branch_*``) trade restoration
     against speed and were chosen on 40 held-out articles (docs/despin.md). The learnt weights
     (how to rank originals, which types to replace, document score) live in
-    ``data/despin-weights-v5.json``, written by ``python -m storycheck.repair.train_despin``;
-    those of the rounds after the first (``rounds``) in ``LATER_WEIGHTS_PATH``.
+    ``data/despin-weights-v6.json``, written by ``python -m storycheck.repair.train_despin``;
+    those of the rounds after the first (``rounds``) in ``LATER_WEIGHTS_PATH`` when it is set.
     """
 
     linked_share: float = 0.3  # assumed share of replacements from linked synsets (channel)
@@ -95,13 +95,20 @@ BRANCH_CHUNKS = 8
 # originals never crowd words out of a site's candidates;
 # 6: MiniLM's both-sided evidence in the ranker and the replace model; 7: phrases that open
 # with a stop word are sites; 8: MiniLM tuned for the job reads both sides; 9: rounds after
-# the first decide with their own weights; 10: words left alone that still look spun are listed).
-VERSION = 10
-WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v5.json"
-# The ranker and replace model of the rounds after the first: fitted on second-round features
-# with the first round's weights held fixed (``train_despin --rounds 2``), so refit them
-# whenever WEIGHTS_PATH changes. (Their document score is fitted too, and never read.)
-LATER_WEIGHTS_PATH = WEIGHTS_PATH.with_name("despin-weights-v5-later.json")
+# the first decide with their own weights; 10: words left alone that still look spun are listed;
+# 11: SmolLM2 tuned for the job, the weights refitted for it, and the first round's weights in
+# every round).
+VERSION = 11
+WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v6.json"
+# The ranker and replace model of the rounds after the first, when they have their own: fitted
+# on second-round features with the first round's weights held fixed (``train_despin --rounds
+# 2 --out FILE``), so refit them whenever WEIGHTS_PATH changes. (Their document score is fitted
+# too, and never read.) None: those rounds decide with WEIGHTS_PATH's. Version 11 ships none:
+# refitted for it, they restored less at equal damage than the first round's weights
+# (docs/despin.md, "Two rounds").
+LATER_WEIGHTS_PATH: Path | None = None
+# SmolLM2's low-rank changes (``train_lm``): the weights are fitted with them in place.
+LM_CHANGES_PATH = WEIGHTS_PATH.with_name("despin-lm-v1.npz")
 # What the learnt ranker reads about each candidate original of a type (``_rank_features``).
 RANK_FEATURES = (
     "trigram gain, sum over occurrences",
@@ -342,12 +349,13 @@ class Despinner:
     @cached_property
     def later(self) -> Weights:
         """The weights of the rounds after the first, loaded when a second round runs."""
-        return load_weights(LATER_WEIGHTS_PATH)
+        return load_weights(LATER_WEIGHTS_PATH) if LATER_WEIGHTS_PATH else self.weights
 
     @cached_property
     def lm(self) -> CausalLM | None:
-        """SmolLM2, loaded when the first spun text needs it: clean stories never pay for it."""
-        return load_lm() if self.params.w_lm else None
+        """SmolLM2 tuned for the job, loaded when the first spun text needs it: clean stories
+        never pay for it."""
+        return load_lm(LM_CHANGES_PATH) if self.params.w_lm else None
 
     @cached_property
     def encoder(self) -> SiteEncoder | None:

@@ -27,6 +27,7 @@ import numpy as np
 from storycheck.errors import MissingResourceError
 from storycheck.models import data_dir
 from storycheck.models.embed import export, install, onnx_session, package_dir
+from storycheck.models.lowrank import add_changes
 
 HEAD_PATH = Path(__file__).parent / "data" / "despin-encoder-v2.npz"
 READER_NAME = "despin-reader-v2"  # the installed ONNX; its version follows HEAD_PATH's
@@ -39,7 +40,6 @@ CLS, SEP = 101, 102
 # article (up to 8 windows) is read in one call.
 RUN = 8
 HEAD_KEYS = ("w1", "b1", "w2", "b2", "proj", "u", "u_bias", "keep")  # the head's, in HEAD_PATH
-DELTA = "delta/"  # key prefix of the low-rank changes in HEAD_PATH: DELTA + weight name + /up|down
 
 
 def reader_dir() -> Path:
@@ -207,24 +207,11 @@ def load_encoder() -> SiteEncoder:
     return SiteEncoder()
 
 
-def add_deltas(model, path: Path = HEAD_PATH) -> None:
-    """Add the trained low-rank changes (``up @ down`` per weight) to a PyTorch MiniLM."""
-    import torch
-
-    params = dict(model.named_parameters())
-    with np.load(path) as data, torch.no_grad():
-        for key in data.files:
-            if key.startswith(DELTA) and key.endswith("/up"):
-                name = key[len(DELTA) : -len("/up")]
-                up, down = data[key].astype(np.float32), data[f"{DELTA}{name}/down"]
-                params[name] += torch.from_numpy(up @ down.astype(np.float32))
-
-
 def build(target: Path, path: Path = HEAD_PATH) -> Path:
     """Install step: the packaged MiniLM with the shipped changes, as int8 ONNX in ``target``."""
     if not path.is_file():
         raise MissingResourceError(f"despinner encoder head missing at {path}: reinstall")
-    return export(target, adapt=lambda model: add_deltas(model, path))
+    return export(target, adapt=lambda model: add_changes(model, path))
 
 
 def main(argv: list[str] | None = None) -> int:

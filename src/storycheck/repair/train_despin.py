@@ -18,10 +18,12 @@ of words left alone. Two passes over the same spins:
    replace threshold are set so that on the training data the share of clean tokens changed
    stays under TARGET_DAMAGE.
 
-``--rounds 2`` fits the models of the rounds after the first instead (``LATER_WEIGHTS_PATH``):
+``--rounds 2 --out FILE`` fits the models of the rounds after the first instead (the despinner
+reads them from ``LATER_WEIGHTS_PATH`` when set; otherwise those rounds use the first round's):
 the first round decides with the shipped weights, held fixed, and both passes above learn from
 the second round's features, read from the text the first round restored. Run it after every
-change to the first round's weights.
+change to the first round's weights, and keep its file only where it beats the first round's
+weights at equal damage on development spins (``bench/despin_bbc.py --rounds 2 --later``).
 """
 
 from __future__ import annotations
@@ -258,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="default: the shipped file of those rounds")
     args = parser.parse_args(argv)
     out = args.out or (WEIGHTS_PATH if args.rounds == 1 else LATER_WEIGHTS_PATH)
+    if out is None:
+        parser.error("--rounds 2 needs --out: no weights of their own ship (LATER_WEIGHTS_PATH)")
     memo: dict = {}
 
     def engine(rank: Linear | None) -> Despinner:

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from storycheck.models.embed import package_dir
+from storycheck.models.lowrank import lora_arrays
 from storycheck.repair.corpus import BENCH_SEED_BASE, articles
 from storycheck.repair.despin import PARAMS, Despinner, Params, _tokenize
 from storycheck.repair.encoder import (
-    DELTA,
     HEAD_PATH,
     Head,
     SiteEncoder,
@@ -194,7 +194,7 @@ def _accuracy(right: list[tuple[int, bool]]) -> tuple[float, float]:
 
 def train(arts: list[Article], epochs: int, seed: int, lr: float = 5e-4) -> dict[str, np.ndarray]:
     """Fit the head and MiniLM's low-rank changes with torch (training only); returns the
-    arrays to ship: the head's and, under DELTA, each changed weight's ``up`` and ``down``."""
+    arrays to ship: the head's and MiniLM's low-rank changes (``models.lowrank``)."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModel
@@ -234,16 +234,7 @@ def train(arts: list[Article], epochs: int, seed: int, lr: float = 5e-4) -> dict
         spun, clean = _accuracy(right)
         print(f"epoch {epoch + 1}: held-out spun sites right {spun:.3f}, "
               f"clean sites kept {clean:.3f} (float)", flush=True)  # fmt: skip
-    arrays = scorer.arrays()
-    prefix = "base_model.model."
-    for name, module in model.named_modules():
-        if hasattr(module, "lora_A") and "default" in module.lora_A:
-            weight = name[len(prefix) :] + ".weight"
-            up = module.lora_B["default"].weight * module.scaling["default"]
-            arrays[f"{DELTA}{weight}/up"] = up.detach().numpy().astype(np.float16)
-            down = module.lora_A["default"].weight
-            arrays[f"{DELTA}{weight}/down"] = down.detach().numpy().astype(np.float16)
-    return arrays
+    return scorer.arrays() | lora_arrays(model)
 
 
 def reader_right(encoder: SiteEncoder, arts: list[Article]) -> list[tuple[int, bool]]:
