@@ -30,14 +30,12 @@ def lora_arrays(peft_model) -> dict[str, np.ndarray]:
     return arrays
 
 
-def add_changes(model, path: Path) -> int:
-    """Add the changes stored in ``path`` to a PyTorch model, in float32 and
-    rounded once to each weight's own dtype (a bfloat16 model gets what merging in float32 and
-    casting gives). Returns how many weights changed."""
+def add_changes(model, path: Path) -> None:
+    """Add the changes stored in ``path`` to a PyTorch model, in float32 and rounded once to
+    each weight's own dtype (a bfloat16 model gets what merging in float32 and casting gives)."""
     import torch
 
     params = dict(model.named_parameters())
-    changed = 0
     with np.load(path) as data, torch.no_grad():
         for key in data.files:
             if key.startswith(DELTA) and key.endswith("/up"):
@@ -46,5 +44,3 @@ def add_changes(model, path: Path) -> int:
                 down = data[f"{DELTA}{name}/down"].astype(np.float32)
                 param = params[name]
                 param.copy_(param.float() + torch.from_numpy(up @ down))
-                changed += 1
-    return changed
