@@ -7,9 +7,8 @@ itself is never imported (its ``__init__`` needs the ``llm`` CLI and llama.cpp):
 located. bfloat16 is used on the CPU: ~4x faster than float32 here and plenty for ranking words.
 
 The despinner uses SmolLM2 tuned for its question (``repair.train_lm``): the low-rank changes ship
-in the repository and ``load_lm`` adds them at load time (about 3 s on 2 cores: every element of
-106 M weights is touched), so the cache stays the packaged model, which the stance teacher
-(``train_teacher``) reads as it is.
+in the repository and ``load_lm`` adds them at load time (about 1 s on 2 cores), so the cache
+stays the packaged model, which the stance teacher (``train_teacher``) reads as it is.
 """
 
 from __future__ import annotations
