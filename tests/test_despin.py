@@ -185,6 +185,31 @@ def test_one_original_is_given_to_one_word_seen(round_trip):
     assert decided[second].best != taken and decided[second].choice != taken
 
 
+def test_a_word_another_type_was_restored_to_is_replaced_too(round_trip):
+    """A spinner replaces a word everywhere, so once a type is restored to word X, the X's seen
+    are replacements as well: a type X left alone is replaced by its best original at the lower
+    bar ``claimed_threshold``, unless that original is taken."""
+    spin, _ = round_trip
+    engine = default_despinner()
+    bar = engine.params.claimed_threshold
+    decisions = engine.analyse(spin.text)[3]
+    restored = {d.choice for key, d in decisions.items() if d.choice != key}
+    for key, d in decisions.items():  # the shipped decisions already obey the rule
+        assert not (d.choice == key and key in restored and d.confidence >= bar
+                    and d.best not in restored)  # fmt: skip
+    kept = [k for k, d in decisions.items() if d.choice == k and d.best not in restored | {k}]
+    claimant = next(k for k, d in decisions.items() if d.choice != k)
+    x, low = kept[0], kept[1]
+    decisions[claimant].choice = x  # as if the claimant had been restored to the word seen x
+    decisions[x].confidence = (bar + engine.weights.replace.threshold) / 2
+    decisions[low].confidence = bar / 2
+    decided = engine._claimed(decisions)
+    assert decided[x].choice == decided[x].best != x
+    assert decided[low].choice == low  # not claimed: stays
+    decided[claimant].choice = low  # claimed, but below the bar: stays
+    assert engine._claimed(decided)[low].choice == low
+
+
 def test_number_words_stay_candidates_behind_many_digit_lemmas():
     """WordNet links every number word and some 300 digit lemmas to "cardinal"; a spinner leaves
     digits alone, so the words must not be crowded out of a site's candidates by them."""
