@@ -8,6 +8,7 @@ documents, and in the unspun originals), ROC AUC of the document score (spun vs 
 articles unspun), ROC AUC of the words' suspicion (spun vs clean words of the spun articles;
 words never weighed count as 0, and the figure among the words weighed follows),
 how many words left alone are listed as suspects and what share of them the spinner replaced,
+why each spun token not restored and each clean token changed was lost (``evaluate.losses``),
 tokens/s on clean and on spun text, model load time and peak memory.
 ``--thresholds`` also despins the spun articles again at other thresholds of the replace model
 and prints restoration against damage for each: the trade-off the shipped threshold (set by
@@ -28,13 +29,26 @@ import resource
 import shlex
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from storycheck.repair.corpus import BENCH_SEED_BASE, articles
 from storycheck.repair.despin import PARAMS, Despinner, DespinResult, Weights, load_weights
-from storycheck.repair.evaluate import Tally, compare
+from storycheck.repair.evaluate import (
+    DAMAGE_MIXED,
+    DAMAGE_WHOLE,
+    MIXED,
+    NOT_A_CANDIDATE,
+    NOT_PROPOSED,
+    OTHER_FIRST,
+    OTHER_PUT_BACK,
+    REFUSED,
+    Tally,
+    compare,
+    losses,
+)
 from storycheck.repair.spinner import TOKEN, Spinner, SpinResult, SpinSettings
 
 
@@ -120,12 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     spun_s = time.perf_counter() - t0
 
     tally = Tally()
+    lost: Counter[str] = Counter()
     errors = []
     spun_scores: list[float | None] = []
     clean_scores: list[float | None] = []
     listed = listed_spun = 0
     for spin, result in zip(spins, spun_results, strict=True):
         tally.add(compare(spin, result))
+        lost += losses(spin, result, lambda word: [o.text for o in engine.candidates(word)])
         spun_part, clean_part = token_suspicion(spin, result)
         spun_scores += spun_part
         clean_scores += clean_part
@@ -165,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"suspects listed (left alone, suspicion >= {PARAMS.suspect_floor}): {listed}, "
           f"of them spun {listed_spun / max(listed, 1):.2f}; "
           f"spun words not restored: {tally.spun - tally.restored}")  # fmt: skip
+    print("spun tokens not restored, by cause (share of spun tokens):")
+    for cause in (MIXED, NOT_A_CANDIDATE, OTHER_PUT_BACK, REFUSED, OTHER_FIRST, NOT_PROPOSED):
+        print(f"  {cause}: {lost[cause]} ({lost[cause] / max(tally.spun, 1):.2%})")
+    print("clean tokens changed, by cause (share of clean tokens):")
+    for cause in (DAMAGE_MIXED, DAMAGE_WHOLE):
+        print(f"  {cause}: {lost[cause]} ({lost[cause] / max(tally.clean, 1):.2%})")
     print(f"speed: clean {clean_tokens / clean_s:,.0f} tokens/s, spun {spun_tokens / spun_s:,.0f} "
           f"tokens/s (after load)")  # fmt: skip
     print(f"model load: {load_s:.2f} s   peak memory: {peak_mb:,.0f} MB")

@@ -18,14 +18,25 @@ from storycheck.repair.despin import (
     Despinner,
     DespinResult,
     Params,
+    Repair,
+    Suspect,
     Weights,
     _tokenize,
     default_despinner,
     despin,
     despin_many,
 )
-from storycheck.repair.evaluate import compare
-from storycheck.repair.spinner import Spinner, SpinSettings
+from storycheck.repair.evaluate import (
+    DAMAGE_MIXED,
+    DAMAGE_WHOLE,
+    MIXED,
+    NOT_A_CANDIDATE,
+    OTHER_PUT_BACK,
+    REFUSED,
+    compare,
+    losses,
+)
+from storycheck.repair.spinner import Spinner, SpinResult, SpinSettings, SpinSpan
 
 CLEAN = [
     "The government said in a statement that the talks between the two sides went well on "
@@ -208,6 +219,37 @@ def test_a_word_another_type_was_restored_to_is_replaced_too(round_trip):
     assert decided[low].choice == low  # not claimed: stays
     decided[claimant].choice = low  # claimed, but below the bar: stays
     assert engine._claimed(decided)[low].choice == low
+
+
+def test_every_token_lost_has_one_cause(round_trip):
+    """The benchmark's account of the losses covers each spun token not restored and each
+    clean token changed once."""
+    spin, _ = round_trip
+    engine = Despinner(dataclasses.replace(PARAMS, suspect_floor=0.0))
+    result = engine.despin(spin.text)
+    tally = compare(spin, result)
+    lost = losses(spin, result, lambda word: [o.text for o in engine.candidates(word)])
+    damage = lost[DAMAGE_MIXED] + lost[DAMAGE_WHOLE]
+    assert damage == tally.damaged
+    assert lost.total() - damage == tally.spun - tally.restored > 0
+
+
+def test_causes_of_loss_read_from_repairs_suspects_and_truth():
+    """A word the spinner used for two originals is a mixed type; a wrong repair put another
+    original back; a suspect naming the truth was refused; a repair where nothing was spun
+    changed a clean token; an original the word cannot lead to was not a candidate."""
+    text = "a kid and a kid met a big dog"
+    spans = [SpinSpan(2, 5, 2, 7, "child", "kid"), SpinSpan(12, 15, 14, 18, "goat", "kid"),
+             SpinSpan(16, 19, 19, 30, "encountered", "met"),
+             SpinSpan(22, 25, 33, 38, "large", "big")]  # fmt: skip
+    spin = SpinResult(text, spans)
+    repairs = [Repair(22, 25, "big", "great", 0.9), Repair(26, 29, "dog", "hound", 0.9)]
+    result = DespinResult(text, 0.9, True, repairs, [Suspect(16, 19, "met", "encountered", 0.6)])
+    known = {"kid": ["child", "goat"], "met": ["encountered"], "big": ["large", "great"]}
+    lost = losses(spin, result, lambda word: known.get(word, []))
+    assert lost == {MIXED: 2, REFUSED: 1, OTHER_PUT_BACK: 1, DAMAGE_WHOLE: 1}
+    known["big"] = ["great"]
+    assert losses(spin, result, lambda word: known.get(word, []))[NOT_A_CANDIDATE] == 1
 
 
 def test_number_words_stay_candidates_behind_many_digit_lemmas():
