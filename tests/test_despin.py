@@ -267,6 +267,16 @@ def test_number_words_stay_candidates_behind_many_digit_lemmas():
     assert "three million jobs" in result.text
 
 
+def test_digit_forms_news_never_writes_are_sites():
+    """WordNet lists "1000000" among million's lemmas and "5" among five's, and news never
+    writes them so: a spinner did. Numbers as news writes them stay the author's."""
+    engine = default_despinner()
+    text = "some 250 1000000 homes and 35 firms in 2010 lost 5 of 1,000 lines"
+    keys = {site.key for site in engine._sites(text, _tokenize(text))}
+    assert {"1000000", "5"} <= keys
+    assert not {"250", "35", "2010", "1,000"} & keys
+
+
 def test_a_phrase_may_open_with_a_stop_word():
     """Spinners put in WordNet phrases that open with a stop word ("to a greater extent" for
     "more", "the great unwashed" for "people"); each must be read as one site. A stop word on

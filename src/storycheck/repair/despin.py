@@ -100,8 +100,9 @@ BRANCH_CHUNKS = 8
 # with a stop word are sites; 8: MiniLM tuned for the job reads both sides; 9: rounds after
 # the first decide with their own weights; 10: words left alone that still look spun are listed;
 # 11: SmolLM2 tuned for the job, the weights refitted for it, and the first round's weights in
-# every round; 12: a word another type was restored to is replaced at a lower bar).
-VERSION = 12
+# every round; 12: a word another type was restored to is replaced at a lower bar; 13: round
+# numbers without separators are sites).
+VERSION = 13
 WEIGHTS_PATH = Path(__file__).parent / "data" / "despin-weights-v6.json"
 # The ranker and replace model of the rounds after the first, when they have their own: fitted
 # on second-round features with the first round's weights held fixed (``train_despin --rounds
@@ -323,9 +324,17 @@ def _tokenize(text: str) -> list[_Token]:
     return out
 
 
+# Round numbers without separators ("1000000" for million): WordNet lists them among number
+# words' lemmas, and news never writes them so, but a spinner does. Other numbers are the
+# author's ("2010", "35", "1,000").
+SPUN_DIGITS = re.compile(r"10{3,}")
+
+
 def _candidate_word(raw: str) -> bool:
-    if len(raw) == 1 and raw.isdigit():
-        return raw != "0"
+    """Whether a single word may be a spinner's replacement. A lone digit 1-9 may (news
+    spells those out; seed 000's spinner made "five" into "5"), and so may ``SPUN_DIGITS``."""
+    if raw[:1].isdigit():
+        return (len(raw) == 1 and raw != "0") or SPUN_DIGITS.fullmatch(raw) is not None
     return raw.islower() and raw[0].isalpha() and raw not in DEFAULT_STOPWORDS
 
 
