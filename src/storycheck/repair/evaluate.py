@@ -41,12 +41,12 @@ def compare(spin: SpinResult, result: DespinResult) -> Tally:
     for span in spin.spans:
         if repairs.get((span.start, span.end)) == span.original.lower():
             tally.restored += 1
-    covered = [(s.start, s.end) for s in spin.spans]
+    covered = sorted((s.start, s.end) for s in spin.spans)
     changed = [(r.start, r.end) for r in result.repairs]
     ci = 0
     for m in TOKEN.finditer(spin.text):
         a, b = m.start(), m.end()
-        if any(s <= a < e for s, e in covered):
+        if _inside(covered, a):
             continue
         tally.clean += 1
         while ci < len(changed) and changed[ci][1] <= a:
