@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path)
     parser.add_argument("--json", action="store_true", help="print the repair log as JSON")
     args = parser.parse_args(argv)
+    if not args.path.is_file():
+        parser.error(f"{args.path} is not a file: give the path of seed 000's article")
     text = args.path.read_text(encoding="utf-8")
     t0 = time.perf_counter()
     engine = Despinner()
