@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     text = args.path.read_text(encoding="utf-8")
     t0 = time.perf_counter()
     engine = Despinner()
+    # The despinner loads SmolLM2 and MiniLM with the first spun text: count them as load here.
+    if engine.lm is None or engine.encoder is None:
+        raise SystemExit("the benchmark expects the shipped settings, with SmolLM2 and MiniLM")
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = engine.despin(text)
